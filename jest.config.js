@@ -1,0 +1,47 @@
+// Jest 30 in native ESM mode (run with node --experimental-vm-modules), TypeScript through SWC.
+// content-disposition and cookie are ESM-only packages that CommonJS dependencies require()
+// (@fastify/static, light-my-request, engine.io): Jest must turn them into CommonJS itself.
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    keepClassNames: true,
+    target: 'es2023',
+  },
+  module: { type: 'es6' },
+  sourceMaps: 'inline',
+};
+const toCommonJs = {
+  jsc: { parser: { syntax: 'ecmascript' }, target: 'es2023' },
+  module: { type: 'commonjs' },
+};
+const ESM_ONLY_DEPS = '(content-disposition|cookie)';
+
+const base = {
+  testEnvironment: 'node',
+  setupFiles: ['reflect-metadata'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', swc],
+    [`/node_modules/${ESM_ONLY_DEPS}/.+\\.js$`]: ['@swc/jest', toCommonJs],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!${ESM_ONLY_DEPS}/)`],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+};
+
+export default {
+  projects: [
+    { ...base, displayName: 'unit', rootDir: '.', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      rootDir: '.',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.e2e-spec.ts', '**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 60_000,
+    },
+  ],
+};

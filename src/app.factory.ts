@@ -1,0 +1,66 @@
+import { NestFactory, Reflector } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id.js';
+import { createLogger, type AppLogger } from './common/logging/logger.js';
+import { NestPinoLogger } from './common/logging/nest-logger.js';
+import { RequestLogController } from './common/logging/request-log.controller.js';
+import { buildOpenApiDocument } from './common/swagger/openapi-document.js';
+import { createValidationPipe } from './common/validation/validation.pipe.js';
+import { SystemLogsService } from './modules/system/system-logs.service.js';
+
+export const API_PREFIX = 'api/v1';
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface CreatedApp {
+  app: NestFastifyApplication;
+  logger: AppLogger;
+}
+
+/**
+ * Builds the whole application without listening: used by main, the e2e tests and the OpenAPI
+ * tool (`preview: true` resolves routes without instantiating providers, so no database is needed).
+ */
+export async function createApp(
+  config: AppConfig,
+  opts: { preview?: boolean; logger?: AppLogger } = {},
+): Promise<CreatedApp> {
+  const logger = opts.logger ?? createLogger(config.log);
+  const nestLogger = new NestPinoLogger(logger);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new RequestLogController(new Set([`/${API_PREFIX}/system/health`])),
+    genReqId: requestIdFor,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.server.trustProxy,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: nestLogger,
+    bufferLogs: true,
+    preview: opts.preview ?? false,
+    abortOnError: false,
+  });
+  app.useLogger(nestLogger);
+  app.setGlobalPrefix(API_PREFIX);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalInterceptors(new EnvelopeInterceptor(app.get(Reflector)));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    void reply.header(REQUEST_ID_HEADER, req.id);
+  });
+  // Fastify's own errors (body parsing, size limit, content type) reach AllExceptionsFilter through
+  // Nest's error handler, wrapped in an HttpException whose cause keeps Fastify's code.
+
+  if (!opts.preview) {
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+    nestLogger.attachSink(app.get(SystemLogsService));
+  }
+  return { app, logger };
+}

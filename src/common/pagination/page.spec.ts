@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import { Page } from './page.js';
+import { offsetOf } from './page-query.dto.js';
+
+describe('Page', () => {
+  it('computes total_pages, rounding up, and zero for an empty list', () => {
+    expect(new Page('logs', [1, 2], 1, 20, 41).meta).toEqual({
+      page: 1,
+      page_size: 20,
+      total: 41,
+      total_pages: 3,
+    });
+    expect(new Page('logs', [], 1, 20, 0).meta.total_pages).toBe(0);
+  });
+
+  it('map keeps the paging facts', () => {
+    const p = new Page('n', [1, 2], 2, 2, 4).map((x) => x * 10);
+    expect(p.items).toEqual([10, 20]);
+    expect(p.meta).toEqual({ page: 2, page_size: 2, total: 4, total_pages: 2 });
+  });
+
+  it('offsetOf is zero-based from page 1', () => {
+    expect(offsetOf({ page: 1, page_size: 20 })).toBe(0);
+    expect(offsetOf({ page: 3, page_size: 20 })).toBe(40);
+  });
+});

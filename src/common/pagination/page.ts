@@ -1,0 +1,28 @@
+import type { PaginationMeta } from '../http/envelope.js';
+
+/**
+ * What a service returns for a paginated list. The envelope interceptor turns it into
+ * `data: { [key]: items }` plus a top-level `pagination` block, the spec's shape.
+ */
+export class Page<T> {
+  constructor(
+    readonly key: string,
+    readonly items: T[],
+    readonly page: number,
+    readonly pageSize: number,
+    readonly total: number,
+  ) {}
+
+  get meta(): PaginationMeta {
+    return {
+      page: this.page,
+      page_size: this.pageSize,
+      total: this.total,
+      total_pages: this.pageSize > 0 ? Math.ceil(this.total / this.pageSize) : 0,
+    };
+  }
+
+  map<U>(fn: (item: T) => U): Page<U> {
+    return new Page(this.key, this.items.map(fn), this.page, this.pageSize, this.total);
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface EmbeddedPostgres {
+  /** A postgres:// URL on a loopback port, so the ordinary `pg` driver and migrations run unchanged. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (or creates) the PGlite data directory and serves it on 127.0.0.1:<free port>.
+ * PGlite is a single database session behind every socket connection: transactions are
+ * serialised by pglite-socket's queue, so code must never await another pooled connection
+ * while it holds a transaction.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  maxConnections: number,
+): Promise<EmbeddedPostgres> {
+  const inMemory = dataDir.startsWith('memory://');
+  const releaseLock = inMemory ? () => undefined : lockDataDir(dataDir);
+  const db = await PGlite.create(inMemory ? undefined : dataDir).catch((err: unknown) => {
+    releaseLock();
+    throw err;
+  });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+  await server.start();
+  const [, port] = server.getServerConn().split(':');
+  let closed = false;
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.stop();
+      await db.close();
+      releaseLock();
+    },
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite must never be opened by two processes at once (the server and `npm run cli`, say): it
+ * would corrupt the data directory. A pid file guards it; a stale one (its process gone after a
+ * kill -9) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.pid`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (owner && owner !== process.pid && alive(owner)) {
+        throw new Error(
+          `the embedded database in ${dataDir} is in use by process ${owner}; stop it first (or use its HTTP API)`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dataDir}`);
+}

@@ -1,0 +1,33 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { DatabaseLock } from './database-locks.js';
+
+const logger = new Logger('Migrations');
+
+/**
+ * Runs pending migrations. On a real PostgreSQL server the run is serialised by a session
+ * advisory lock held on its own connection, so two instances starting together never both
+ * migrate: the second waits, then finds nothing pending. Embedded PGlite is one instance (and one
+ * session, where advisory locks exclude nobody), so it needs no lock.
+ */
+export async function runMigrationsLocked(
+  dataSource: DataSource,
+  opts: { embedded: boolean },
+): Promise<string[]> {
+  if (opts.embedded) return (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [DatabaseLock.Migrations]);
+    try {
+      const done = await dataSource.runMigrations({ transaction: 'each' });
+      if (done.length)
+        logger.log(`applied ${done.length} migration(s): ${done.map((m) => m.name).join(', ')}`);
+      return done.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [DatabaseLock.Migrations]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

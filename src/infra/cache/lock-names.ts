@@ -1,0 +1,4 @@
+/** Every Lock-port name used by scheduled jobs, so N instances run each job once. */
+export enum LockName {
+  PartitionMaintenance = 'job:partition-maintenance',
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type {
+  Cache,
+  CacheBackend,
+  CounterValue,
+  Counters,
+  Lock,
+  LockHandle,
+  PubSub,
+  Unsubscribe,
+} from './cache.port.js';
+
+// INCR and start the window on the first hit, atomically, so two instances never both reset it.
+const INCREMENT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}`;
+
+// Delete only if we still own it; a lapsed lock re-taken by someone else stays theirs.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+export class RedisCache implements Cache {
+  constructor(private readonly redis: Redis) {}
+  async get<T>(key: string): Promise<T | undefined> {
+    const raw = await this.redis.get(`cache:${key}`);
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  }
+  async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    await this.redis.set(`cache:${key}`, JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlMs)));
+  }
+  async del(key: string): Promise<void> {
+    await this.redis.del(`cache:${key}`);
+  }
+}
+
+export class RedisCounters implements Counters {
+  constructor(private readonly redis: Redis) {}
+  async increment(key: string, windowMs: number): Promise<CounterValue> {
+    const [count, ttlMs] = (await this.redis.eval(INCREMENT, 1, `ctr:${key}`, Math.round(windowMs))) as [
+      number,
+      number,
+    ];
+    return { count, ttlMs };
+  }
+  async get(key: string): Promise<CounterValue> {
+    const [raw, ttl] = await Promise.all([this.redis.get(`ctr:${key}`), this.redis.pttl(`ctr:${key}`)]);
+    return raw === null ? { count: 0, ttlMs: 0 } : { count: Number(raw), ttlMs: Math.max(0, ttl) };
+  }
+  async reset(key: string): Promise<void> {
+    await this.redis.del(`ctr:${key}`);
+  }
+}
+
+/** Publishes on the shared connection; subscribes on a dedicated one (a subscribed Redis connection can do nothing else). */
+export class RedisPubSub implements PubSub {
+  private readonly handlers = new Map<string, Set<(m: string) => void>>();
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+  ) {
+    // keyPrefix does not apply to channel names; add it ourselves so runs and tenants stay apart.
+    this.prefix = redis.options.keyPrefix ?? '';
+    this.subscriber.on('message', (channel: string, message: string) => {
+      for (const h of this.handlers.get(channel) ?? []) h(message);
+    });
+  }
+  async publish(channel: string, message: string): Promise<void> {
+    await this.redis.publish(this.prefix + channel, message);
+  }
+  async subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe> {
+    const full = this.prefix + channel;
+    let set = this.handlers.get(full);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(full, set);
+      await this.subscriber.subscribe(full);
+    }
+    set.add(handler);
+    return async () => {
+      set.delete(handler);
+      if (set.size === 0) {
+        this.handlers.delete(full);
+        await this.subscriber.unsubscribe(full);
+      }
+    };
+  }
+}
+
+export class RedisLock implements Lock {
+  constructor(private readonly redis: Redis) {}
+  async tryAcquire(name: string, ttlMs: number): Promise<LockHandle | null> {
+    const token = randomUUID();
+    const ok = await this.redis.set(`lock:${name}`, token, 'PX', Math.round(ttlMs), 'NX');
+    if (ok !== 'OK') return null;
+    return {
+      release: async () => {
+        await this.redis.eval(RELEASE, 1, `lock:${name}`, token);
+      },
+    };
+  }
+}
+
+export class RedisBackend implements CacheBackend {
+  readonly kind = 'redis' as const;
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+  ) {}
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+  async close(): Promise<void> {
+    await Promise.allSettled([this.redis.quit(), this.subscriber.quit()]);
+  }
+}
+
+export function createRedisClient(url: string, keyPrefix: string): Redis {
+  return new Redis(url, {
+    keyPrefix,
+    // Fail fast instead of queueing commands forever while Redis is down; health shows it.
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    connectTimeout: 5000,
+    lazyConnect: false,
+  });
+}

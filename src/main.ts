@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { createApp, API_PREFIX } from './app.factory.js';
+import { ConfigError, loadConfigFromProcess } from './config/app-config.js';
+import { createLogger } from './common/logging/logger.js';
+import { redactUrl } from './common/logging/redact.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfigFromProcess();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config.log);
+  const { app } = await createApp(config, { logger });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    // Whatever hangs, the process is gone within the timeout.
+    setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.server.shutdownTimeoutMs).unref();
+    app
+      .close()
+      .then(() => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'error while shutting down');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await app.listen({ port: config.server.port, host: config.server.host });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const base = config.server.publicUrl ?? `http://${config.server.host}:${port}`;
+  logger.info(
+    {
+      port,
+      database:
+        config.database.mode === 'postgres'
+          ? redactUrl(config.database.url)
+          : `embedded (${config.database.dataDir})`,
+      redis: config.redis ? redactUrl(config.redis.url) : 'in-process',
+    },
+    `BTC Watcher listening on ${base} — API ${base}/${API_PREFIX}, docs ${base}/docs`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `BTC Watcher failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
