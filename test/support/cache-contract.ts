@@ -304,6 +304,22 @@ export function cacheContract(name: string, factory: CacheContractFactory): void
         await unsubAgain();
         await unsubWatcher();
       });
+
+      it('calling an unsubscribe again later does not cut off a newer subscriber of the channel', async () => {
+        // e.g. a socket's disconnect handler and module shutdown both cleaning up the same subscription.
+        const channel = unique('unsub-twice');
+        const unsubOld = await sut.pubsub.subscribe(channel, () => undefined);
+        await unsubOld();
+
+        const current = inbox();
+        const unsubCurrent = await sut.pubsub.subscribe(channel, current.handler);
+        await unsubOld();
+
+        await sut.pubsub.publish(channel, 'still here');
+        await eventually(() => current.messages.length === 1);
+        expect(current.messages).toEqual(['still here']);
+        await unsubCurrent();
+      });
     });
 
     describe('Lock', () => {

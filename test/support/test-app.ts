@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type { InjectOptions, Response } from 'light-my-request';
 import { createApp } from '../../src/app.factory.js';
+import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { createDataDir, createTestDatabase } from './databases.js';
 import { PG_ADMIN_URL, REDIS_URL, type Mode } from './services.js';
@@ -14,6 +15,8 @@ export interface TestApp {
   mode: Mode;
   dataDir: string;
   request(opts: InjectOptions): Promise<Response>;
+  /** Every log line the app wrote (JSON-parsed), when started with captureLogs. */
+  logs: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -24,6 +27,8 @@ export interface TestAppOptions {
   freshDatabase?: boolean;
   /** Reuse a data dir / database of an earlier instance (restart tests). */
   reuse?: { dataDir: string; databaseUrl?: string };
+  /** Capture log lines at info level and above into `logs` instead of discarding them. */
+  captureLogs?: boolean;
 }
 
 /**
@@ -64,8 +69,15 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   }
   Object.assign(env, opts.env);
 
+  const logs: Record<string, unknown>[] = [];
+  if (opts.captureLogs) env.LOG_LEVEL = 'info';
   const config = loadConfig(env);
-  const { app } = await createApp(config);
+  const logger = opts.captureLogs
+    ? createLogger(config.log, {
+        write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>),
+      })
+    : undefined;
+  const { app } = await createApp(config, { logger });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   let closed = false;
@@ -75,6 +87,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
     mode: opts.mode,
     dataDir: dir,
     request: (o) => app.inject(o),
+    logs,
     async close() {
       if (closed) return;
       closed = true;

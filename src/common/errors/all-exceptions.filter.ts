@@ -9,10 +9,15 @@ const logger = new Logger('Errors');
 export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   const mapped: MappedError = mapError(err);
   if (mapped.errorId) {
-    logger.error(
-      { msg: 'unhandled error', error_id: mapped.errorId, request_id: req.id, path: req.url, err } as never,
-      err instanceof Error ? err.stack : undefined,
-    );
+    // A plain object: NestPinoLogger writes its keys as fields, so the id can be searched for.
+    logger.error({
+      msg: `unhandled error ${mapped.errorId}`,
+      error_id: mapped.errorId,
+      request_id: req.id,
+      method: req.method,
+      path: req.url.split('?')[0],
+      err,
+    });
   }
   const details = mapped.errorId ? { error_id: mapped.errorId } : mapped.details;
   void reply

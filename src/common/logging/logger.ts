@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../../config/app-config.js';
 import { redact } from './redact.js';
 
@@ -8,16 +8,23 @@ export type AppLogger = Logger;
  * The process-wide pino logger. JSON by default; pretty in development. Every object logged is
  * passed through `redact`, so a secret nested anywhere under a secret-looking key never reaches a line.
  */
-export function createLogger(opts: { level: LogLevel; pretty: boolean }): AppLogger {
-  return pino({
-    level: opts.level,
-    base: { service: 'btc-watcher' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: {
-      level: (label) => ({ level: label }),
-      log: (obj) => redact(obj) as Record<string, unknown>,
+export function createLogger(
+  opts: { level: LogLevel; pretty: boolean },
+  destination?: DestinationStream,
+): AppLogger {
+  return pino(
+    {
+      level: opts.level,
+      base: { service: 'btc-watcher' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (obj) => redact(obj) as Record<string, unknown>,
+      },
+      serializers: { err: pino.stdSerializers.err },
+      transport:
+        opts.pretty && !destination ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     },
-    serializers: { err: pino.stdSerializers.err },
-    transport: opts.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-  });
+    destination,
+  );
 }

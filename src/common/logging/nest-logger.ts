@@ -38,6 +38,7 @@ export class NestPinoLogger implements LoggerService {
         ? message.stack
         : undefined;
     if (message instanceof Error) this.logger.error({ ...this.fields(ctx), err: message }, message.message);
+    else if (isFields(message)) this.logger.error({ ...this.fields(ctx), ...message }, this.text(message));
     else this.logger.error({ ...this.fields(ctx), stack }, this.text(message));
     this.sink?.write({ level: 'ERROR', message: this.text(message), module: ctx, stack });
   }
@@ -62,6 +63,17 @@ export class NestPinoLogger implements LoggerService {
   private text(message: unknown): string {
     if (typeof message === 'string') return message;
     if (message instanceof Error) return message.message;
+    if (isFields(message) && typeof message.msg === 'string') return message.msg;
     return JSON.stringify(message);
   }
+}
+
+/** A plain object logged as structured fields (its `msg` is the line's message). */
+function isFields(value: unknown): value is Record<string, unknown> & { msg?: unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }

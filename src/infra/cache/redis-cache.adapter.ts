@@ -57,6 +57,7 @@ export class RedisCounters implements Counters {
 /** Publishes on the shared connection; subscribes on a dedicated one (a subscribed Redis connection can do nothing else). */
 export class RedisPubSub implements PubSub {
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
+  private readonly pending = new Map<string, Promise<unknown>>();
   private readonly prefix: string;
 
   constructor(
@@ -78,13 +79,21 @@ export class RedisPubSub implements PubSub {
     if (!set) {
       set = new Set();
       this.handlers.set(full, set);
-      await this.subscriber.subscribe(full);
+      this.pending.set(full, this.subscriber.subscribe(full));
     }
     set.add(handler);
+    // Every caller waits for Redis to confirm, not only the first; a message published right after
+    // subscribe() resolves is then never missed.
+    await this.pending.get(full);
+    let active = true;
     return async () => {
+      if (!active) return;
+      active = false;
       set.delete(handler);
-      if (set.size === 0) {
+      // Only the set still registered for the channel may tear it down: a later subscriber owns a new one.
+      if (set.size === 0 && this.handlers.get(full) === set) {
         this.handlers.delete(full);
+        this.pending.delete(full);
         await this.subscriber.unsubscribe(full);
       }
     };
