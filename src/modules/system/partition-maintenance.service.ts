@@ -24,7 +24,10 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.run();
+    // Never block start-up on this: the default partitions catch rows until the next run succeeds.
+    await this.run().catch((err: unknown) =>
+      this.logger.error(`partition maintenance failed: ${(err as Error).message}`),
+    );
   }
 
   @Cron(CronExpression.EVERY_DAY_AT_3AM, { name: 'partition-maintenance' })
