@@ -90,7 +90,7 @@ describe('OpenAPI spec drives a typed client', () => {
       headers: { Authorization: `Bearer ${login.data.data.access_token}` },
     });
     expect(me.data.data).toMatchObject({ username: 'admin', is_superuser: true });
-    const bad = await client.GET('/api/v1/auth/me');
+    const bad = await client.GET('/api/v1/auth/me', {});
     expect(bad.response.status).toBe(401);
     expect(bad.error.error.code).toBe('UNAUTHORIZED');
   });
