@@ -4,6 +4,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import type { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id.js';
@@ -28,7 +29,7 @@ export interface CreatedApp {
  */
 export async function createApp(
   config: AppConfig,
-  opts: { preview?: boolean; logger?: AppLogger } = {},
+  opts: { preview?: boolean; logger?: AppLogger; prestarted?: Promise<EmbeddedPostgres> } = {},
 ): Promise<CreatedApp> {
   const logger = opts.logger ?? createLogger(config.log);
   const nestLogger = new NestPinoLogger(logger);
@@ -39,12 +40,16 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.server.trustProxy,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: nestLogger,
-    bufferLogs: true,
-    preview: opts.preview ?? false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, { prestarted: opts.prestarted }),
+    adapter,
+    {
+      logger: nestLogger,
+      bufferLogs: true,
+      preview: opts.preview ?? false,
+      abortOnError: false,
+    },
+  );
   app.useLogger(nestLogger);
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());

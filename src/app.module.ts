@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import type { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { CacheModule } from './infra/cache/cache.module.js';
 import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
@@ -15,13 +16,13 @@ import { UsersModule } from './modules/users/users.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, opts: { prestarted?: Promise<EmbeddedPostgres> } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         CacheModule,
-        DatabaseModule,
+        DatabaseModule.forRoot(opts),
         EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),
         UsersModule,

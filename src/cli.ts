@@ -25,7 +25,7 @@ const USAGE = `usage:
 `;
 
 function cliModule(config: AppConfig) {
-  @Module({ imports: [ConfigModule.forRoot(config), CacheModule, DatabaseModule, AuthModule] })
+  @Module({ imports: [ConfigModule.forRoot(config), CacheModule, DatabaseModule.forRoot(), AuthModule] })
   class CliModule {}
   return CliModule;
 }

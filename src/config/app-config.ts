@@ -14,7 +14,7 @@ export interface AppConfig {
   paths: { dataDir: string };
   database:
     | { mode: 'postgres'; url: string; poolMin: number; poolMax: number }
-    | { mode: 'embedded'; dataDir: string; poolMin: number; poolMax: number };
+    | { mode: 'embedded'; dataDir: string; poolMin: number; poolMax: number; sharedBuffers: string };
   redis: { url: string; keyPrefix: string } | null;
   auth: {
     jwtSecret: string;
@@ -109,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           dataDir: path.join(dataDir, 'pgdata'),
           poolMin: e.DB_POOL_MIN,
           poolMax: e.DB_POOL_MAX,
+          sharedBuffers: e.EMBEDDED_PG_SHARED_BUFFERS,
         },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
     auth: {

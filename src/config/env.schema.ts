@@ -65,6 +65,10 @@ export class EnvSchema {
   @Max(200)
   DB_POOL_MAX = 20;
 
+  /** PostgreSQL shared_buffers of the embedded database: PGlite's default (128MB) costs ~130 MB more RSS. */
+  @Matches(/^\d+(kB|MB|GB)$/, { message: 'EMBEDDED_PG_SHARED_BUFFERS must look like 32MB' })
+  EMBEDDED_PG_SHARED_BUFFERS = '32MB';
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
