@@ -31,6 +31,8 @@ const base = {
 };
 
 export default {
+  // Per-project testTimeout is ignored by Jest 30; the e2e suites boot whole applications.
+  testTimeout: 60_000,
   projects: [
     { ...base, displayName: 'unit', rootDir: '.', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'] },
     {
@@ -41,7 +43,6 @@ export default {
       testMatch: ['**/*.e2e-spec.ts', '**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
-      testTimeout: 60_000,
     },
   ],
 };

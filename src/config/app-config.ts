@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
@@ -76,10 +76,19 @@ function fileSecret(dataDir: string, name: string, fromEnv: string | undefined):
   const file = path.join(dir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const value = randomBytes(32).toString('base64url');
-  writeFileSync(file, value + '\n', { mode: 0o600, flag: 'wx' });
+  // Written aside, then published with link(): exclusive and atomic, so two processes starting
+  // on a fresh DATA_DIR agree on one secret and nobody reads a half-written file.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
+  try {
+    linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
   chmodSync(file, 0o600);
-  return value;
+  return readFileSync(file, 'utf8').trim();
 }
 
 function decodeKey(value: string): Buffer {

@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import { MigrationExecutor, type DataSource } from 'typeorm';
 import { DatabaseLock } from './database-locks.js';
 
 const logger = new Logger('Migrations');
 
 /**
  * Runs pending migrations. On a real PostgreSQL server the run is serialised by a session
- * advisory lock held on its own connection, so two instances starting together never both
+ * advisory lock held on the connection that runs them, so two instances starting together never both
  * migrate: the second waits, then finds nothing pending. Embedded PGlite is one instance (and one
  * session, where advisory locks exclude nobody), so it needs no lock.
  */
@@ -20,7 +20,10 @@ export async function runMigrationsLocked(
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [DatabaseLock.Migrations]);
     try {
-      const done = await dataSource.runMigrations({ transaction: 'each' });
+      // On the locked connection itself: needing a second pooled one would deadlock a pool of one.
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      const done = await executor.executePendingMigrations();
       if (done.length)
         logger.log(`applied ${done.length} migration(s): ${done.map((m) => m.name).join(', ')}`);
       return done.map((m) => m.name);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import createClient from 'openapi-fetch';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { ERROR_STATUS } from '../../src/common/errors/error-codes.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // Inside the repository so the generated client resolves openapi-fetch from node_modules.
@@ -78,6 +79,36 @@ describe('OpenAPI spec drives a typed client', () => {
     });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it('the spec lists every error code of the error table, and every route answers with the error envelope', () => {
+    const spec = JSON.parse(readFileSync('openapi/openapi.json', 'utf8')) as {
+      components: {
+        schemas: { ErrorEnvelope: { properties: { error: { properties: { code: { enum: string[] } } } } } };
+      };
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content?: { 'application/json'?: { schema?: { $ref?: string } } } }> }
+        >
+      >;
+    };
+    expect(spec.components.schemas.ErrorEnvelope.properties.error.properties.code.enum.sort()).toEqual(
+      Object.keys(ERROR_STATUS).sort(),
+    );
+    for (const [route, ops] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const status of ['400', '429', '500']) {
+          expect([
+            route,
+            method,
+            status,
+            op.responses[status]?.content?.['application/json']?.schema?.$ref,
+          ]).toEqual([route, method, status, '#/components/schemas/ErrorEnvelope']);
+        }
+      }
+    }
   });
 
   it('the same calls work against the running server', async () => {
