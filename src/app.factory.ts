@@ -1,3 +1,4 @@
+import type { DynamicModule, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -27,9 +28,24 @@ export interface CreatedApp {
  * Builds the whole application without listening: used by main, the e2e tests and the OpenAPI
  * tool (`preview: true` resolves routes without instantiating providers, so no database is needed).
  */
+/** Turns the root module into an application; tests pass one that overrides providers. */
+export type AppBuilder = (
+  root: DynamicModule,
+  adapter: FastifyAdapter,
+  options: NestApplicationOptions,
+) => Promise<NestFastifyApplication>;
+
+const nestFactoryBuilder: AppBuilder = (root, adapter, options) =>
+  NestFactory.create<NestFastifyApplication>(root, adapter, options);
+
 export async function createApp(
   config: AppConfig,
-  opts: { preview?: boolean; logger?: AppLogger; prestarted?: Promise<EmbeddedPostgres> } = {},
+  opts: {
+    preview?: boolean;
+    logger?: AppLogger;
+    prestarted?: Promise<EmbeddedPostgres>;
+    build?: AppBuilder;
+  } = {},
 ): Promise<CreatedApp> {
   const logger = opts.logger ?? createLogger(config.log);
   const nestLogger = new NestPinoLogger(logger);
@@ -40,7 +56,7 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.server.trustProxy,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(
+  const app = await (opts.build ?? nestFactoryBuilder)(
     AppModule.forRoot(config, { prestarted: opts.prestarted }),
     adapter,
     {

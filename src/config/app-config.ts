@@ -11,7 +11,8 @@ export type LogLevel = EnvSchema['LOG_LEVEL'];
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   server: { port: number; host: string; trustProxy: boolean; publicUrl?: string; shutdownTimeoutMs: number };
-  paths: { dataDir: string };
+  paths: { dataDir: string; strategiesDir: string };
+  strategies: { draftTtlDays: number; logRetentionDays: number };
   database:
     | { mode: 'postgres'; url: string; poolMin: number; poolMax: number }
     | { mode: 'embedded'; dataDir: string; poolMin: number; poolMax: number; sharedBuffers: string };
@@ -51,7 +52,7 @@ function describe(errors: ValidationError[]): string[] {
 export function parseEnv(env: Record<string, string | undefined>): EnvSchema {
   const known = Object.fromEntries(
     Object.keys(new EnvSchema())
-      .concat([...SECRET_ENV_KEYS, 'ADMIN_USERNAME', 'ADMIN_EMAIL', 'PUBLIC_URL'])
+      .concat([...SECRET_ENV_KEYS, 'ADMIN_USERNAME', 'ADMIN_EMAIL', 'PUBLIC_URL', 'STRATEGIES_DIR'])
       .filter((k) => env[k] !== undefined)
       .map((k) => [k, env[k]]),
   );
@@ -110,7 +111,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       publicUrl: e.PUBLIC_URL,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
-    paths: { dataDir },
+    paths: { dataDir, strategiesDir: path.resolve(e.STRATEGIES_DIR ?? path.join(dataDir, 'strategies')) },
+    strategies: { draftTtlDays: e.DRAFT_TTL_DAYS, logRetentionDays: e.STRATEGY_LOG_RETENTION_DAYS },
     database: e.DATABASE_URL
       ? { mode: 'postgres', url: e.DATABASE_URL, poolMin: e.DB_POOL_MIN, poolMax: e.DB_POOL_MAX }
       : {

@@ -114,6 +114,24 @@ export class EnvSchema {
   @IsBoolean()
   ALLOW_REGISTRATION = false;
 
+  /** Where strategy .py files live; default DATA_DIR/strategies. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  STRATEGIES_DIR?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  DRAFT_TTL_DAYS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  STRATEGY_LOG_RETENTION_DAYS = 30;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type { InjectOptions, Response } from 'light-my-request';
-import { createApp } from '../../src/app.factory.js';
+import { Test } from '@nestjs/testing';
+import { createApp, type AppBuilder } from '../../src/app.factory.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { createDataDir, createTestDatabase } from './databases.js';
@@ -29,6 +30,18 @@ export interface TestAppOptions {
   reuse?: { dataDir: string; databaseUrl?: string };
   /** Capture log lines at info level and above into `logs` instead of discarding them. */
   captureLogs?: boolean;
+  /** Providers replaced by fakes (ports to outside systems), e.g. the strategy runtime. */
+  overrides?: { provide: unknown; useValue: unknown }[];
+}
+
+/** Builds through Nest's testing module, so ports can be replaced by fakes. */
+function overridingBuilder(overrides: { provide: unknown; useValue: unknown }[]): AppBuilder {
+  return async (root, adapter, options) => {
+    let builder = Test.createTestingModule({ imports: [root] });
+    for (const o of overrides) builder = builder.overrideProvider(o.provide).useValue(o.useValue);
+    const moduleRef = await builder.compile();
+    return moduleRef.createNestApplication<NestFastifyApplication>(adapter, options);
+  };
 }
 
 /**
@@ -77,7 +90,10 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
         write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>),
       })
     : undefined;
-  const { app } = await createApp(config, { logger });
+  const { app } = await createApp(config, {
+    logger,
+    build: opts.overrides?.length ? overridingBuilder(opts.overrides) : undefined,
+  });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   let closed = false;

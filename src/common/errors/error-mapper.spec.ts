@@ -56,3 +56,15 @@ describe('mapError with errors Nest wrapped', () => {
     });
   });
 });
+
+describe('mapError for deliberate server-side failures', () => {
+  it('a 503 AppException keeps its code and details and gets no error id', () => {
+    const m = mapError(new AppException('FREQTRADE_NOT_INSTALLED', { hint: 'install it' }));
+    expect(m).toMatchObject({
+      status: 503,
+      code: 'FREQTRADE_NOT_INSTALLED',
+      details: { hint: 'install it' },
+    });
+    expect(m.errorId).toBeUndefined();
+  });
+});

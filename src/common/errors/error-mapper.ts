@@ -59,14 +59,15 @@ function internal(): MappedError {
 /** Turns anything thrown into the one error shape; unknown errors become INTERNAL_ERROR with an id. */
 export function mapError(err: unknown): MappedError {
   if (err instanceof AppException) {
-    const mapped = {
+    // A deliberate failure (503 FREQTRADE_NOT_INSTALLED, say) keeps its code and details; only
+    // unexpected errors get an error id instead.
+    return {
       status: err.status,
       code: err.code,
       message: err.message,
       details: err.details ?? null,
       headers: err.headers,
     };
-    return err.status >= 500 ? { ...mapped, errorId: randomUUID() } : mapped;
   }
   if (
     err instanceof HttpException &&

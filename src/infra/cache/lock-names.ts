@@ -1,4 +1,6 @@
 /** Every Lock-port name used by scheduled jobs, so N instances run each job once. */
 export enum LockName {
   PartitionMaintenance = 'job:partition-maintenance',
+  StrategyLogRetention = 'job:strategy-log-retention',
+  DraftCleanup = 'job:draft-cleanup',
 }

@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
-export type LogLevelName = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevelName } from '../../../common/logging/log-levels.js';
+
+export { LOG_LEVELS, type LogLevelName };
 
 /**
  * Warning-and-above application events plus the security audit trail. Partitioned by month on

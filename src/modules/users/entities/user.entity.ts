@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { JsonObject } from '../../../common/types/json.js';
 
 @Entity('users')
 export class User {
@@ -46,7 +47,7 @@ export class User {
   loginCount!: number;
 
   @Column({ type: 'jsonb', default: () => `'{}'` })
-  settings!: Record<string, unknown>;
+  settings!: JsonObject;
 
   /** Bumped on password change so cached session state can be compared cheaply. */
   @Column({ type: 'timestamptz', nullable: true })

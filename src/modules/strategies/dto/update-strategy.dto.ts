@@ -1,0 +1,47 @@
+import { IsInt, IsOptional, Min } from 'class-validator';
+import { StrategyConfigDto } from './strategy-config.dto.js';
+import {
+  CategoryField,
+  ChangelogField,
+  ConfigField,
+  DescriptionField,
+  OptionalName,
+  ParametersField,
+  TagsField,
+  VersionField,
+} from './strategy-fields.js';
+import type { JsonObject } from '../../../common/types/json.js';
+
+/** Fields given replace the current ones (config as a whole). A config or parameter change makes a new version. */
+export class UpdateStrategyDto {
+  @OptionalName()
+  name?: string;
+
+  @DescriptionField()
+  description?: string;
+
+  @ConfigField()
+  config?: StrategyConfigDto;
+
+  @ParametersField()
+  parameters?: JsonObject;
+
+  @TagsField()
+  tags?: string[];
+
+  @CategoryField()
+  category?: string;
+
+  /** Version to create for a config change (default: the next minor version). */
+  @VersionField()
+  version?: string;
+
+  @ChangelogField()
+  changelog?: string;
+
+  /** The `revision` you read; when it is no longer current the update is refused with 409 STRATEGY_CONFLICT. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  revision?: number;
+}
