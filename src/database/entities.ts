@@ -1,10 +1,20 @@
 import { UserSession } from '../modules/auth/entities/user-session.entity.js';
 import { SystemLog } from '../modules/system/entities/system-log.entity.js';
 import { User } from '../modules/users/entities/user.entity.js';
+import { Signal } from '../modules/signals/entities/signal.entity.js';
 import { Strategy } from '../modules/strategies/entities/strategy.entity.js';
 import { StrategyDraft } from '../modules/strategies/entities/strategy-draft.entity.js';
 import { StrategyLog } from '../modules/strategies/entities/strategy-log.entity.js';
 import { StrategyVersion } from '../modules/strategies/entities/strategy-version.entity.js';
 
 /** Every entity, as a class list: globs would point at .ts files under Jest. */
-export const ENTITIES = [User, UserSession, SystemLog, Strategy, StrategyVersion, StrategyDraft, StrategyLog];
+export const ENTITIES = [
+  User,
+  UserSession,
+  SystemLog,
+  Strategy,
+  StrategyVersion,
+  StrategyDraft,
+  StrategyLog,
+  Signal,
+];

@@ -5,7 +5,14 @@
  */
 export const Events = {
   StrategyStatusChanged: 'strategy.status_changed',
+  SignalCreated: 'signal.created',
 } as const;
+
+/** A new signal in the journal, as GET /signals/{id} returns it, with its owner for routing. */
+export interface SignalCreatedEvent {
+  ownerId: number;
+  signal: { id: string; strategy_id: number; pair: string; signal_type: string } & Record<string, unknown>;
+}
 
 export interface StrategyStatusChangedEvent {
   strategyId: number;
@@ -18,4 +25,5 @@ export interface StrategyStatusChangedEvent {
 
 export interface EventPayloads {
   [Events.StrategyStatusChanged]: StrategyStatusChangedEvent;
+  [Events.SignalCreated]: SignalCreatedEvent;
 }

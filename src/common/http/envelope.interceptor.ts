@@ -1,4 +1,10 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Injectable,
+  StreamableFile,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
@@ -15,14 +21,20 @@ export class EnvelopeInterceptor implements NestInterceptor {
     if (ctx.getType() !== 'http') return next.handle();
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const message = this.reflector.get<string | undefined>(RESPONSE_MESSAGE, ctx.getHandler()) ?? 'Success';
-    return next
-      .handle()
-      .pipe(
-        map((result: unknown) =>
-          result instanceof Page
-            ? successEnvelope({ [result.key]: result.items }, req.id, message, result.meta)
-            : successEnvelope(result ?? null, req.id, message),
-        ),
-      );
+    return next.handle().pipe(
+      map((result: unknown) => {
+        // A stream (an export) is the response itself, not data to wrap.
+        if (result instanceof StreamableFile) return result;
+        if (result instanceof Page) {
+          return successEnvelope(
+            { [result.key]: result.items, ...result.extra },
+            req.id,
+            message,
+            result.meta,
+          );
+        }
+        return successEnvelope(result ?? null, req.id, message);
+      }),
+    );
   }
 }

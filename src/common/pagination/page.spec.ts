@@ -10,7 +10,13 @@ describe('Page', () => {
       total: 41,
       total_pages: 3,
     });
-    expect(new Page('logs', [], 1, 20, 0).meta.total_pages).toBe(0);
+    expect(new Page('logs', [], 1, 20, 0).meta?.total_pages).toBe(0);
+  });
+
+  it('an uncounted (keyset) page has no pagination block and keeps its extra data', () => {
+    const p = new Page('signals', [1], 1, 20, -1, { next_cursor: 'abc' });
+    expect(p.meta).toBeUndefined();
+    expect(p.map((x) => x).extra).toEqual({ next_cursor: 'abc' });
   });
 
   it('map keeps the paging facts', () => {

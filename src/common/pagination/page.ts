@@ -10,10 +10,14 @@ export class Page<T> {
     readonly items: T[],
     readonly page: number,
     readonly pageSize: number,
+    /** Negative when not counted (keyset pages): then there is no pagination block. */
     readonly total: number,
+    /** More fields of `data` beside the items, e.g. next_cursor. */
+    readonly extra: Record<string, unknown> = {},
   ) {}
 
-  get meta(): PaginationMeta {
+  get meta(): PaginationMeta | undefined {
+    if (this.total < 0) return undefined;
     return {
       page: this.page,
       page_size: this.pageSize,
@@ -23,6 +27,6 @@ export class Page<T> {
   }
 
   map<U>(fn: (item: T) => U): Page<U> {
-    return new Page(this.key, this.items.map(fn), this.page, this.pageSize, this.total);
+    return new Page(this.key, this.items.map(fn), this.page, this.pageSize, this.total, this.extra);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { Brackets, DataSource, Repository } from 'typeorm';
+import { Brackets, DataSource, In, Repository } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { Page } from '../../common/pagination/page.js';
@@ -15,6 +15,8 @@ import { toStrategyResponse, type StrategyResponseDto } from './dto/strategy.res
 import type { CreateStrategyDto } from './dto/create-strategy.dto.js';
 import type { ListStrategiesQueryDto } from './dto/list-strategies.query.dto.js';
 import type { UpdateStrategyDto } from './dto/update-strategy.dto.js';
+import { DEFAULT_THRESHOLDS } from './dto/strategy-config.dto.js';
+import type { StrategySignalContext } from './strategy-signal-context.js';
 import type { StrategyLogsQueryDto } from './dto/strategy-logs.query.dto.js';
 import type { StrategyLogResponseDto } from './dto/strategy-log.response.dto.js';
 import type { JsonObject } from '../../common/types/json.js';
@@ -246,6 +248,25 @@ export class StrategiesService {
     q: StrategyLogsQueryDto,
   ): Promise<Page<StrategyLogResponseDto>> {
     return this.logs.list((await this.findOwned(ownerId, id)).id, q);
+  }
+
+  /** What the signal journal needs to classify signals of these strategies (deleted ones are absent). */
+  async signalContexts(ids: number[]): Promise<Map<number, StrategySignalContext>> {
+    const rows = ids.length ? await this.strategies.findBy({ id: In(ids) }) : [];
+    return new Map(
+      rows.map((s) => [
+        s.id,
+        {
+          ownerId: s.ownerId,
+          name: s.name,
+          version: s.version ?? 'v1.0',
+          thresholds: (s.config.signal_thresholds as StrategySignalContext['thresholds'] | undefined) ?? {
+            ...DEFAULT_THRESHOLDS,
+          },
+          defaultStrength: typeof s.config.default_strength === 'number' ? s.config.default_strength : 50,
+        },
+      ]),
+    );
   }
 
   private async freeName(ownerId: number, wanted: string): Promise<string> {

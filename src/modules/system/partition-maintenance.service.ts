@@ -10,6 +10,7 @@ import { LockName } from '../../infra/cache/lock-names.js';
 /** Tables partitioned by month, with their partition column. Later modules add theirs here. */
 export const MONTHLY_PARTITIONED: ReadonlyArray<{ table: string; column: string }> = [
   { table: 'system_logs', column: 'created_at' },
+  { table: 'signals', column: 'timestamp' },
 ];
 
 /** Keeps this month and the next three partitioned ahead of time, at start-up and daily. */

@@ -1,0 +1,185 @@
+import { Readable } from 'node:stream';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository, type SelectQueryBuilder } from 'typeorm';
+import { AppException } from '../../common/errors/app.exception.js';
+import { Page } from '../../common/pagination/page.js';
+import { Signal } from './entities/signal.entity.js';
+import { SIGNAL_TYPES, STRENGTH_LEVELS } from './signal-classification.js';
+import { toSignalResponse, type SignalResponseDto } from './dto/signal.response.dto.js';
+import type {
+  ExportSignalsQueryDto,
+  ListSignalsQueryDto,
+  SignalFiltersDto,
+  SignalStatsQueryDto,
+} from './dto/list-signals.query.dto.js';
+import type { SignalStatsResponseDto } from './dto/signal-stats.response.dto.js';
+
+const MAX_RANGE_MS = 366 * 86_400_000;
+const WINDOW_MS = {
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+} as const;
+const EXPORT_BATCH = 1000;
+const CSV_COLUMNS = [
+  'id',
+  'timestamp',
+  'strategy_id',
+  'strategy_name',
+  'strategy_version',
+  'pair',
+  'exchange',
+  'timeframe',
+  'signal_type',
+  'kind',
+  'strength_raw',
+  'strength_level',
+  'priority',
+  'price',
+  'tag',
+  'notification_sent',
+  'created_at',
+  'indicators',
+] as const;
+
+interface Cursor {
+  ts: Date;
+  id: string;
+}
+
+export function encodeCursor(s: Signal): string {
+  return Buffer.from(`${s.timestamp.getTime()}.${s.id}`).toString('base64url');
+}
+
+export function decodeCursor(raw: string): Cursor {
+  const m = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(raw, 'base64url').toString());
+  if (!m)
+    throw new AppException('VALIDATION_ERROR', [
+      { field: 'cursor', message: 'cursor is not one this API returned' },
+    ]);
+  return { ts: new Date(Number(m[1])), id: m[2]! };
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Reading the journal: always one owner's signals, newest first. */
+@Injectable()
+export class SignalsQueryService {
+  constructor(@InjectRepository(Signal) private readonly signals: Repository<Signal>) {}
+
+  async list(ownerId: number, q: ListSignalsQueryDto): Promise<Page<SignalResponseDto>> {
+    const qb = this.filtered(ownerId, q);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      qb.andWhere('(s.timestamp, s.id) < (:cts, :cid)', { cts: c.ts, cid: c.id });
+    }
+    // Keyset pages carry no total (counting a deep range is the cost keyset avoids).
+    const items = await qb
+      .take(q.page_size + 1)
+      .skip(q.cursor ? 0 : (q.page - 1) * q.page_size)
+      .getMany();
+    const more = items.length > q.page_size;
+    const page = items.slice(0, q.page_size);
+    const total = q.cursor ? -1 : await this.filtered(ownerId, q).getCount();
+    const extra = { next_cursor: more ? encodeCursor(page[page.length - 1]!) : null };
+    return new Page('signals', page.map(toSignalResponse), q.page, q.page_size, total, extra);
+  }
+
+  async get(ownerId: number, id: string): Promise<SignalResponseDto> {
+    const s = await this.signals.findOneBy({ id, ownerId });
+    if (!s) throw new AppException('SIGNAL_NOT_FOUND', { id });
+    return toSignalResponse(s);
+  }
+
+  async stats(ownerId: number, q: SignalStatsQueryDto): Promise<SignalStatsResponseDto> {
+    const since = new Date(Date.now() - WINDOW_MS[q.window]);
+    const rows = (await this.signals.query(
+      `SELECT signal_type::text AS type, strength_level::text AS level, strategy_name AS strategy, count(*)::int AS n
+         FROM signals WHERE owner_id = $1 AND timestamp >= $2
+        GROUP BY GROUPING SETS ((signal_type), (strength_level), (strategy_name))`,
+      [ownerId, since],
+    )) as { type: string | null; level: string | null; strategy: string | null; n: number }[];
+    const byType = Object.fromEntries(SIGNAL_TYPES.filter((t) => t !== 'HOLD').map((t) => [t, 0]));
+    const byStrength = Object.fromEntries(STRENGTH_LEVELS.map((l) => [l, 0]));
+    const byStrategy: Record<string, number> = {};
+    for (const r of rows) {
+      if (r.type) byType[r.type] = r.n;
+      else if (r.level) byStrength[r.level] = r.n;
+      else if (r.strategy) byStrategy[r.strategy] = (byStrategy[r.strategy] ?? 0) + r.n;
+    }
+    const total = Object.values(byStrength).reduce((a, b) => a + b, 0);
+    return {
+      window: q.window,
+      total_signals: total,
+      total_signals_24h: q.window === '24h' ? total : await this.count24h(ownerId),
+      by_type: byType,
+      by_strength: byStrength,
+      by_strategy: byStrategy,
+    };
+  }
+
+  /** CSV or JSON lines, read in keyset batches so a year of signals never sits in memory. */
+  export(ownerId: number, q: ExportSignalsQueryDto): Readable {
+    this.checkRange(q);
+    return Readable.from(this.exportLines(ownerId, q));
+  }
+
+  private async *exportLines(ownerId: number, q: ExportSignalsQueryDto): AsyncGenerator<string> {
+    if (q.format === 'csv') yield CSV_COLUMNS.join(',') + '\n';
+    let cursor: Cursor | undefined;
+    for (;;) {
+      const qb = this.filtered(ownerId, q);
+      if (cursor) qb.andWhere('(s.timestamp, s.id) < (:cts, :cid)', { cts: cursor.ts, cid: cursor.id });
+      const batch = await qb.take(EXPORT_BATCH).getMany();
+      for (const s of batch) {
+        const dto = toSignalResponse(s);
+        yield q.format === 'csv'
+          ? CSV_COLUMNS.map((c) => csvCell(dto[c])).join(',') + '\n'
+          : JSON.stringify(dto) + '\n';
+      }
+      if (batch.length < EXPORT_BATCH) return;
+      const last = batch[batch.length - 1]!;
+      cursor = { ts: last.timestamp, id: last.id };
+    }
+  }
+
+  private async count24h(ownerId: number): Promise<number> {
+    return this.signals
+      .createQueryBuilder('s')
+      .where('s.owner_id = :ownerId AND s.timestamp >= :since', {
+        ownerId,
+        since: new Date(Date.now() - WINDOW_MS['24h']),
+      })
+      .getCount();
+  }
+
+  /** An explicit range longer than a year must name a strategy (it would scan every partition otherwise). */
+  private checkRange(f: SignalFiltersDto): void {
+    if (f.strategy_id || !f.start_time) return;
+    const start = f.start_time.getTime();
+    const end = f.end_time?.getTime() ?? Date.now();
+    if (end - start > MAX_RANGE_MS) {
+      throw new AppException('VALIDATION_ERROR', [
+        { field: 'start_time', message: 'a range over 366 days needs a strategy_id filter' },
+      ]);
+    }
+  }
+
+  private filtered(ownerId: number, f: SignalFiltersDto): SelectQueryBuilder<Signal> {
+    this.checkRange(f);
+    const qb = this.signals.createQueryBuilder('s').where('s.owner_id = :ownerId', { ownerId });
+    if (f.strategy_id) qb.andWhere('s.strategy_id = :sid', { sid: f.strategy_id });
+    if (f.pair) qb.andWhere('s.pair = :pair', { pair: f.pair });
+    if (f.signal_type) qb.andWhere('s.signal_type = :type', { type: f.signal_type });
+    if (f.strength_level) qb.andWhere('s.strength_level = :level', { level: f.strength_level });
+    if (f.priority) qb.andWhere('s.priority = :priority', { priority: f.priority });
+    if (f.start_time) qb.andWhere('s.timestamp >= :start', { start: f.start_time });
+    if (f.end_time) qb.andWhere('s.timestamp < :end', { end: f.end_time });
+    return qb.orderBy('s.timestamp', 'DESC').addOrderBy('s.id', 'DESC');
+  }
+}

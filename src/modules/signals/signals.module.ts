@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { StrategiesModule } from '../strategies/strategies.module.js';
+import { Signal } from './entities/signal.entity.js';
+import { SignalsController } from './signals.controller.js';
+import { SignalsQueryService } from './signals-query.service.js';
+import { SignalsService } from './signals.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Signal]), StrategiesModule],
+  controllers: [SignalsController],
+  providers: [SignalsService, SignalsQueryService],
+  exports: [SignalsService],
+})
+export class SignalsModule {}
