@@ -15,6 +15,7 @@ import { RequestLogController } from './common/logging/request-log.controller.js
 import { buildOpenApiDocument } from './common/swagger/openapi-document.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { SystemLogsService } from './modules/system/system-logs.service.js';
+import { RedisIoAdapter } from './modules/realtime/redis-io.adapter.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -71,6 +72,7 @@ export async function createApp(
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalInterceptors(new EnvelopeInterceptor(app.get(Reflector)));
+  if (config.redis) app.useWebSocketAdapter(new RedisIoAdapter(app, config.redis));
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {

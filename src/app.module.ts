@@ -11,6 +11,7 @@ import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
+import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { SignalsModule } from './modules/signals/signals.module.js';
 import { StrategiesModule } from './modules/strategies/strategies.module.js';
 import { SystemModule } from './modules/system/system.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         AuthModule,
         StrategiesModule,
         SignalsModule,
+        RealtimeModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

@@ -6,7 +6,16 @@
 export const Events = {
   StrategyStatusChanged: 'strategy.status_changed',
   SignalCreated: 'signal.created',
+  SystemAlert: 'system.alert',
 } as const;
+
+/** Something an operator should see now (a bot crashed, a proxy died); ownerId null: everyone. */
+export interface SystemAlertEvent {
+  level: 'info' | 'warning' | 'error' | 'critical';
+  message: string;
+  component: string;
+  ownerId: number | null;
+}
 
 /** A new signal in the journal, as GET /signals/{id} returns it, with its owner for routing. */
 export interface SignalCreatedEvent {
@@ -26,4 +35,5 @@ export interface StrategyStatusChangedEvent {
 export interface EventPayloads {
   [Events.StrategyStatusChanged]: StrategyStatusChangedEvent;
   [Events.SignalCreated]: SignalCreatedEvent;
+  [Events.SystemAlert]: SystemAlertEvent;
 }

@@ -1,0 +1,23 @@
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Min } from 'class-validator';
+import { MESSAGE_TYPES, type MessageType } from '../realtime-message.js';
+
+/** socket.io `subscribe`/`unsubscribe` payload: narrows (or widens back) the stream. */
+export class SubscriptionDto {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  strategy_ids?: number[];
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/, { each: true })
+  pairs?: string[];
+
+  @IsOptional()
+  @IsArray()
+  @IsIn(MESSAGE_TYPES, { each: true })
+  types?: MessageType[];
+}
