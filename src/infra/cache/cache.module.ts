@@ -3,13 +3,14 @@ import type { Redis } from 'ioredis';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { CLOCK, SystemClock, type Clock } from '../clock/clock.port.js';
-import { CACHE, CACHE_BACKEND, COUNTERS, LOCK, PUBSUB, type CacheBackend } from './cache.port.js';
+import { CACHE, CACHE_BACKEND, COUNTERS, LOCK, PUBSUB, SORTED_SETS, type CacheBackend } from './cache.port.js';
 import {
   MemoryBackend,
   MemoryCache,
   MemoryCounters,
   MemoryLock,
   MemoryPubSub,
+  MemorySortedSets,
 } from './memory-cache.adapter.js';
 import {
   RedisBackend,
@@ -17,6 +18,7 @@ import {
   RedisCounters,
   RedisLock,
   RedisPubSub,
+  RedisSortedSets,
   createRedisClient,
 } from './redis-cache.adapter.js';
 
@@ -25,6 +27,7 @@ interface Adapters {
   counters: unknown;
   pubsub: unknown;
   lock: unknown;
+  sortedSets: unknown;
   backend: CacheBackend;
 }
 
@@ -39,6 +42,7 @@ function build(config: AppConfig, clock: Clock): Adapters {
       counters: new RedisCounters(redis),
       pubsub: new RedisPubSub(redis, subscriber),
       lock: new RedisLock(redis),
+      sortedSets: new RedisSortedSets(redis),
       backend: new RedisBackend(redis, subscriber),
     };
   }
@@ -50,6 +54,7 @@ function build(config: AppConfig, clock: Clock): Adapters {
     counters,
     pubsub: new MemoryPubSub(),
     lock,
+    sortedSets: new MemorySortedSets(),
     backend: new MemoryBackend([cache.store, counters.store, lock.held]),
   };
 }
@@ -61,11 +66,12 @@ const providers: Provider[] = [
   { provide: COUNTERS, inject: [ADAPTERS], useFactory: (a: Adapters) => a.counters },
   { provide: PUBSUB, inject: [ADAPTERS], useFactory: (a: Adapters) => a.pubsub },
   { provide: LOCK, inject: [ADAPTERS], useFactory: (a: Adapters) => a.lock },
+  { provide: SORTED_SETS, inject: [ADAPTERS], useFactory: (a: Adapters) => a.sortedSets },
   { provide: CACHE_BACKEND, inject: [ADAPTERS], useFactory: (a: Adapters) => a.backend },
 ];
 
 @Global()
-@Module({ providers, exports: [CLOCK, CACHE, COUNTERS, PUBSUB, LOCK, CACHE_BACKEND] })
+@Module({ providers, exports: [CLOCK, CACHE, COUNTERS, PUBSUB, LOCK, SORTED_SETS, CACHE_BACKEND] })
 export class CacheModule implements OnApplicationShutdown {
   constructor(@Inject(CACHE_BACKEND) private readonly backend: CacheBackend) {}
 

@@ -7,6 +7,7 @@ export const CACHE = Symbol('CACHE');
 export const COUNTERS = Symbol('COUNTERS');
 export const PUBSUB = Symbol('PUBSUB');
 export const LOCK = Symbol('LOCK');
+export const SORTED_SETS = Symbol('SORTED_SETS');
 export const CACHE_BACKEND = Symbol('CACHE_BACKEND');
 
 export interface Cache {
@@ -42,6 +43,18 @@ export interface LockHandle {
 export interface Lock {
   /** Null when someone else holds it. The lock lapses after ttlMs even if its holder dies. */
   tryAcquire(name: string, ttlMs: number): Promise<LockHandle | null>;
+}
+
+/** Members ordered by a numeric score (a time): Redis sorted sets, or in-process. */
+export interface SortedSets {
+  /** Adds many (score, member) pairs; a member already present gets the new score. */
+  add(key: string, entries: { score: number; member: string }[]): Promise<void>;
+  /** Members with min ≤ score ≤ max, ascending by score. */
+  range(key: string, min: number, max: number): Promise<string[]>;
+  /** The member with the highest score, if any. */
+  last(key: string): Promise<{ score: number; member: string } | undefined>;
+  count(key: string, min: number, max: number): Promise<number>;
+  removeBelow(key: string, score: number): Promise<void>;
 }
 
 /** Liveness of the backend, for /system/health. */

@@ -8,6 +8,7 @@ import type {
   Lock,
   LockHandle,
   PubSub,
+  SortedSets,
   Unsubscribe,
 } from './cache.port.js';
 
@@ -136,6 +137,43 @@ export class MemoryBackend implements CacheBackend {
   }
   close(): Promise<void> {
     clearInterval(this.timer);
+    return Promise.resolve();
+  }
+}
+
+/** Sorted sets in memory: a score per member, sorted when read (sizes here are the 24 h window's). */
+export class MemorySortedSets implements SortedSets {
+  private readonly sets = new Map<string, Map<string, number>>();
+
+  private set(key: string): Map<string, number> {
+    let s = this.sets.get(key);
+    if (!s) this.sets.set(key, (s = new Map()));
+    return s;
+  }
+  private sorted(key: string): [string, number][] {
+    return [...(this.sets.get(key) ?? [])].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  }
+  add(key: string, entries: { score: number; member: string }[]): Promise<void> {
+    const s = this.set(key);
+    for (const e of entries) s.set(e.member, e.score);
+    return Promise.resolve();
+  }
+  range(key: string, min: number, max: number): Promise<string[]> {
+    return Promise.resolve(this.sorted(key).filter(([, sc]) => sc >= min && sc <= max).map(([m]) => m));
+  }
+  last(key: string): Promise<{ score: number; member: string } | undefined> {
+    const all = this.sorted(key);
+    const top = all[all.length - 1];
+    return Promise.resolve(top ? { member: top[0], score: top[1] } : undefined);
+  }
+  count(key: string, min: number, max: number): Promise<number> {
+    let n = 0;
+    for (const sc of this.sets.get(key)?.values() ?? []) if (sc >= min && sc <= max) n++;
+    return Promise.resolve(n);
+  }
+  removeBelow(key: string, score: number): Promise<void> {
+    const s = this.sets.get(key);
+    if (s) for (const [m, sc] of s) if (sc < score) s.delete(m);
     return Promise.resolve();
   }
 }

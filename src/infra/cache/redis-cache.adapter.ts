@@ -8,6 +8,7 @@ import type {
   Lock,
   LockHandle,
   PubSub,
+  SortedSets,
   Unsubscribe,
 } from './cache.port.js';
 
@@ -111,6 +112,27 @@ export class RedisLock implements Lock {
         await this.redis.eval(RELEASE, 1, `lock:${name}`, token);
       },
     };
+  }
+}
+
+export class RedisSortedSets implements SortedSets {
+  constructor(private readonly redis: Redis) {}
+  async add(key: string, entries: { score: number; member: string }[]): Promise<void> {
+    if (!entries.length) return;
+    await this.redis.zadd(`zset:${key}`, ...entries.flatMap((e) => [e.score, e.member]));
+  }
+  range(key: string, min: number, max: number): Promise<string[]> {
+    return this.redis.zrangebyscore(`zset:${key}`, min, max);
+  }
+  async last(key: string): Promise<{ score: number; member: string } | undefined> {
+    const [member, score] = await this.redis.zrange(`zset:${key}`, -1, -1, 'WITHSCORES');
+    return member === undefined ? undefined : { member, score: Number(score) };
+  }
+  count(key: string, min: number, max: number): Promise<number> {
+    return this.redis.zcount(`zset:${key}`, min, max);
+  }
+  async removeBelow(key: string, score: number): Promise<void> {
+    await this.redis.zremrangebyscore(`zset:${key}`, '-inf', `(${score}`);
   }
 }
 
