@@ -3,7 +3,15 @@ import type { Redis } from 'ioredis';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { CLOCK, SystemClock, type Clock } from '../clock/clock.port.js';
-import { CACHE, CACHE_BACKEND, COUNTERS, LOCK, PUBSUB, SORTED_SETS, type CacheBackend } from './cache.port.js';
+import {
+  CACHE,
+  CACHE_BACKEND,
+  COUNTERS,
+  LOCK,
+  PUBSUB,
+  SORTED_SETS,
+  type CacheBackend,
+} from './cache.port.js';
 import {
   MemoryBackend,
   MemoryCache,

@@ -159,7 +159,11 @@ export class MemorySortedSets implements SortedSets {
     return Promise.resolve();
   }
   range(key: string, min: number, max: number): Promise<string[]> {
-    return Promise.resolve(this.sorted(key).filter(([, sc]) => sc >= min && sc <= max).map(([m]) => m));
+    return Promise.resolve(
+      this.sorted(key)
+        .filter(([, sc]) => sc >= min && sc <= max)
+        .map(([m]) => m),
+    );
   }
   last(key: string): Promise<{ score: number; member: string } | undefined> {
     const all = this.sorted(key);

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Brackets, DataSource, In, Repository } from 'typeorm';
@@ -9,7 +10,7 @@ import { StrategyDraft } from './entities/strategy-draft.entity.js';
 import { StrategyLifecycleService } from './strategy-lifecycle.service.js';
 import { StrategyLogsService } from './strategy-logs.service.js';
 import { StrategyVersionWriter } from './strategy-version-writer.service.js';
-import { StrategyConfigValidator } from './strategy-config.validator.js';
+import { StrategyConfigValidator, applyConfigDefaults } from './strategy-config.validator.js';
 import { nameTaken } from './strategy-errors.js';
 import { toStrategyResponse, type StrategyResponseDto } from './dto/strategy.response.dto.js';
 import type { CreateStrategyDto } from './dto/create-strategy.dto.js';
@@ -107,12 +108,8 @@ export class StrategiesService {
           await tx.getRepository(StrategyDraft).insert({
             strategyId: s.id,
             ownerId: user.id,
-            payload: plain({
-              config,
-              parameters: dto.parameters,
-              source: dto.source,
-              changelog: dto.changelog,
-            }),
+            // The row holds config and parameters (PUT edits them there); the draft keeps the rest.
+            payload: plain({ source: dto.source, changelog: dto.changelog }),
           });
           return s;
         })
@@ -154,9 +151,10 @@ export class StrategiesService {
       ...(dto.category !== undefined ? { category: dto.category } : {}),
     };
     const config = dto.config ? (plain(dto.config) as JsonObject) : undefined;
+    // Key order means nothing in JSON (jsonb reorders keys): compare values, defaults filled in.
     const versioned =
-      (config !== undefined && JSON.stringify(config) !== JSON.stringify(s.config)) ||
-      (dto.parameters !== undefined && JSON.stringify(dto.parameters) !== JSON.stringify(s.parameters));
+      (config !== undefined && !isDeepStrictEqual(applyConfigDefaults(config), s.config)) ||
+      (dto.parameters !== undefined && !isDeepStrictEqual(dto.parameters, s.parameters));
     if (!versioned || s.status === 'draft') {
       // Descriptive fields (and a never-published draft's edits) make no version.
       Object.assign(
@@ -200,7 +198,7 @@ export class StrategiesService {
 
   async clone(user: AuthUser, id: number): Promise<StrategyResponseDto> {
     const original = await this.findOwned(user.id, id);
-    const name = await this.freeName(user.id, `${original.name} (copy)`);
+    const name = await this.freeName(user.id, original.name);
     const copy = await this.strategies.save(
       this.strategies.create({
         ownerId: user.id,
@@ -216,7 +214,14 @@ export class StrategiesService {
         version: null,
       }),
     );
-    if (original.status === 'draft') return toStrategyResponse(copy);
+    if (original.status === 'draft') {
+      // A copy of a draft is a draft too: listed, publishable, cleaned up like its original.
+      const draft = await this.db.getRepository(StrategyDraft).findOneBy({ strategyId: original.id });
+      await this.db
+        .getRepository(StrategyDraft)
+        .insert({ strategyId: copy.id, ownerId: user.id, payload: draft?.payload ?? {} });
+      return toStrategyResponse(copy);
+    }
     try {
       const source = await this.versions.currentSource(original);
       const s = await this.versions.commit(
@@ -269,12 +274,18 @@ export class StrategiesService {
     );
   }
 
-  private async freeName(ownerId: number, wanted: string): Promise<string> {
-    const base = wanted.slice(0, 90);
+  /**
+   * "<name> (copy)", then "<name> (copy 2)" … within 100 characters: a long name loses characters
+   * from its middle (marked …), so its distinctive end survives.
+   */
+  private async freeName(ownerId: number, original: string): Promise<string> {
+    const room = 100 - ' (copy 999)'.length;
+    const stem =
+      original.length <= room ? original : `${original.slice(0, room - 21)}…${original.slice(-20)}`;
     for (let n = 1; n < 1000; n++) {
-      const candidate = n === 1 ? base : `${base.replace(/\)$/, '')} ${n})`;
+      const candidate = n === 1 ? `${stem} (copy)` : `${stem} (copy ${n})`;
       if (!(await this.strategies.existsBy({ ownerId, name: candidate }))) return candidate;
     }
-    throw new AppException('STRATEGY_NAME_TAKEN', { name: wanted });
+    throw new AppException('STRATEGY_NAME_TAKEN', { name: `${stem} (copy)` });
   }
 }

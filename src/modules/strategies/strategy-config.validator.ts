@@ -15,6 +15,17 @@ export interface ValidatedConfig {
 
 const REQUIRED = ['strategy_class', 'timeframe', 'pair_whitelist'] as const;
 
+/** A config as it is stored: the given keys over the defaults. */
+export function applyConfigDefaults(raw: JsonObject): JsonObject {
+  return {
+    exchange: 'binance',
+    signal_thresholds: { ...DEFAULT_THRESHOLDS },
+    strength_column: 'signal_strength',
+    default_strength: 50,
+    ...raw,
+  };
+}
+
 /**
  * The full rules a config must pass before a strategy can run: required fields, thresholds in
  * order, one quote currency, a known exchange, and a strategy class that the file or uploaded
@@ -28,13 +39,7 @@ export class StrategyConfigValidator {
   ) {}
 
   async validate(raw: JsonObject, source: string | null): Promise<ValidatedConfig> {
-    const config: JsonObject = {
-      exchange: 'binance',
-      signal_thresholds: { ...DEFAULT_THRESHOLDS },
-      strength_column: 'signal_strength',
-      default_strength: 50,
-      ...raw,
-    };
+    const config = applyConfigDefaults(raw);
     const problems: FieldError[] = [];
     for (const key of REQUIRED) {
       if (config[key] === undefined) problems.push({ field: `config.${key}`, message: `${key} is required` });

@@ -53,13 +53,7 @@ export class StrategyDraftsService {
       { conflictPaths: ['strategyId'] },
     );
     const draft = await this.drafts.findOneByOrFail({ strategyId: s.id });
-    return toDraftResponse(
-      draft,
-      s.name,
-      s.status === 'draft',
-      this.config.strategies.draftTtlDays,
-      this.clock.now(),
-    );
+    return toDraftResponse(draft, s, this.config.strategies.draftTtlDays, this.clock.now());
   }
 
   async list(ownerId: number, q: PageQueryDto): Promise<Page<StrategyDraftResponseDto>> {
@@ -71,15 +65,7 @@ export class StrategyDraftsService {
       take: q.page_size,
     });
     const now = this.clock.now();
-    const items = rows.map((d) =>
-      toDraftResponse(
-        d,
-        d.strategy!.name,
-        d.strategy!.status === 'draft',
-        this.config.strategies.draftTtlDays,
-        now,
-      ),
-    );
+    const items = rows.map((d) => toDraftResponse(d, d.strategy!, this.config.strategies.draftTtlDays, now));
     return new Page('drafts', items, q.page, q.page_size, total);
   }
 

@@ -59,7 +59,7 @@ export class StrategyLifecycleService {
     const now = new Date(this.clock.now());
     await this.move(strategy, 'running', { runningSince: now, lastRunAt: now, lastError: null });
     await this.logs.append(strategy.id, [{ level: 'INFO', message: 'Running' }]);
-    return toStrategyResponse(strategy, this.clock.now());
+    return this.current(strategy.id);
   }
 
   async stop(strategy: Strategy, reason = 'stop requested'): Promise<StrategyResponseDto> {
@@ -76,7 +76,7 @@ export class StrategyLifecycleService {
     }
     await this.move(strategy, 'stopped', { runningSince: null, healthScore: null }, reason);
     await this.logs.append(strategy.id, [{ level: 'INFO', message: `Stopped (${reason})` }]);
-    return toStrategyResponse(strategy, this.clock.now());
+    return this.current(strategy.id);
   }
 
   /** After a new version of a running strategy: the bot restarts on it. */
@@ -115,6 +115,11 @@ export class StrategyLifecycleService {
       source,
       sourceFile: file,
     };
+  }
+
+  /** The row as stored now: each transition bumped its revision and updated_at in the database. */
+  private async current(id: number): Promise<StrategyResponseDto> {
+    return toStrategyResponse(await this.strategies.findOneByOrFail({ id }), this.clock.now());
   }
 
   private async claim(strategy: Strategy, from: StrategyStatus[], to: StrategyStatus): Promise<void> {

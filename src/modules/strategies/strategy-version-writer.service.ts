@@ -49,11 +49,22 @@ export class StrategyVersionWriter {
   }
 
   async commit(strategy: Strategy, change: VersionChange, opts: VersionOptions): Promise<Strategy> {
-    const config = change.config ?? strategy.config;
-    // Naming a strategy_file in this change switches the strategy from uploaded source to that file.
-    const source =
-      change.source ??
-      (change.config?.strategy_file !== undefined ? null : await this.currentSource(strategy));
+    let config = change.config ?? strategy.config;
+    let source: string | null;
+    if (change.source !== undefined) {
+      // Uploaded source replaces the file: the config stops naming one.
+      const { strategy_file: _replaced, ...rest } = config;
+      config = rest;
+      source = change.source;
+    } else if (
+      typeof config.strategy_file === 'string' &&
+      config.strategy_file !== strategy.config.strategy_file
+    ) {
+      // Naming a (different) file switches from uploaded source to that file.
+      source = null;
+    } else {
+      source = await this.currentSource(strategy);
+    }
     const validated = await this.validator.validate(config, source);
     return this.db.transaction(async (tx) => {
       const current = await tx

@@ -8,7 +8,6 @@ import {
   IsInt,
   IsNumber,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -16,6 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validation/optional-not-null.decorator.js';
 import type { JsonObject } from '../../../common/types/json.js';
 
 /** freqtrade's timeframes. */
@@ -43,7 +43,7 @@ export class ProxySettingsDto {
   enabled!: boolean;
 
   /** The proxy to use while it is healthy (the pool takes over otherwise). */
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   proxy_id?: number;
@@ -76,23 +76,23 @@ export class SignalThresholdsDto {
  */
 export class StrategyConfigDto {
   /** Python class name of the IStrategy subclass. */
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, { message: 'strategy_class must be a Python identifier' })
   strategy_class?: string;
 
   /** Path of the .py file relative to STRATEGIES_DIR (or upload the source with PUT /strategies/{id}/source). */
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(500)
   strategy_file?: string;
 
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(TIMEFRAMES)
   timeframe?: (typeof TIMEFRAMES)[number];
 
   /** 1–200 unique BASE/QUOTE pairs sharing one quote currency. */
-  @IsOptional()
+  @OptionalNotNull()
   @ArrayMinSize(1)
   @ArrayMaxSize(200)
   @ArrayUnique()
@@ -100,36 +100,36 @@ export class StrategyConfigDto {
   pair_whitelist?: string[];
 
   /** A ccxt exchange id; default binance. */
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(/^[a-z0-9_]{2,40}$/)
   exchange?: string;
 
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => ProxySettingsDto)
   proxy_settings?: ProxySettingsDto;
 
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => SignalThresholdsDto)
   signal_thresholds?: SignalThresholdsDto;
 
   /** Dataframe column holding the 0–100 strength; default signal_strength. */
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/)
   strength_column?: string;
 
   /** Strength used when the column is absent or NaN; default 50. */
-  @IsOptional()
+  @OptionalNotNull()
   @IsNumber()
   @Min(0)
   @Max(100)
   default_strength?: number;
 
   /** Dataframe columns stored with each signal (default: numeric non-OHLCV columns, up to 32). */
-  @IsOptional()
+  @OptionalNotNull()
   @ArrayMaxSize(32)
   @ArrayUnique()
   @IsString({ each: true })
@@ -137,7 +137,7 @@ export class StrategyConfigDto {
   indicator_columns?: string[];
 
   /** Per-strategy notification settings, used by the notifications module. */
-  @IsOptional()
+  @OptionalNotNull()
   @IsObject()
   notification_overrides?: JsonObject;
 }

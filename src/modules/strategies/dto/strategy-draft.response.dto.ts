@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { StrategyDraft } from '../entities/strategy-draft.entity.js';
+import type { DraftPayload, StrategyDraft } from '../entities/strategy-draft.entity.js';
+import type { Strategy } from '../entities/strategy.entity.js';
 import type { JsonObject } from '../../../common/types/json.js';
 
 export class StrategyDraftResponseDto {
@@ -19,16 +20,16 @@ export class StrategyDraftResponseDto {
 
 export function toDraftResponse(
   d: StrategyDraft,
-  strategyName: string,
-  isNew: boolean,
+  strategy: Strategy,
   ttlDays: number,
   now = Date.now(),
 ): StrategyDraftResponseDto {
-  const { source, ...rest } = d.payload;
+  const isNew = strategy.status === 'draft';
+  const { source, ...rest } = isNew ? withRow(d.payload, strategy) : d.payload;
   return {
     id: d.id,
     strategy_id: d.strategyId,
-    strategy_name: strategyName,
+    strategy_name: strategy.name,
     is_new_strategy: isNew,
     // Source can be 512 KB: the list says whether there is one, GET /strategies/{id}/source shows the live one.
     changes: source === undefined ? rest : { ...rest, source: `(${source.length} characters)` },
@@ -36,6 +37,17 @@ export function toDraftResponse(
     updated_at: d.updatedAt.toISOString(),
     age_seconds: Math.floor((now - d.updatedAt.getTime()) / 1000),
     expires_at: new Date(d.updatedAt.getTime() + ttlDays * 86_400_000).toISOString(),
+  };
+}
+
+/** A never-published strategy is all draft: what its row holds so far, under the pending edits. */
+function withRow(payload: DraftPayload, strategy: Strategy): DraftPayload {
+  const config = { ...strategy.config, ...(payload.config ?? {}) };
+  const parameters = payload.parameters ?? strategy.parameters;
+  return {
+    ...payload,
+    ...(Object.keys(config).length ? { config } : {}),
+    ...(Object.keys(parameters).length ? { parameters } : {}),
   };
 }
 

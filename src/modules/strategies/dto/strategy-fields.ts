@@ -11,6 +11,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validation/optional-not-null.decorator.js';
 import { STRATEGY_TYPES } from '../entities/strategy.entity.js';
 import { VERSION_PATTERN } from '../strategy-versioning.js';
 import { StrategyConfigDto } from './strategy-config.dto.js';
@@ -20,24 +21,29 @@ export const MAX_SOURCE_CHARS = 512 * 1024;
 
 // Field rules shared by create, update and draft bodies, so the three never drift apart.
 export const NameField = () => applyDecorators(IsString(), Length(1, 100));
-export const OptionalName = () => applyDecorators(IsOptional(), NameField());
+export const OptionalName = () => applyDecorators(OptionalNotNull(), NameField());
 export const DescriptionField = () => applyDecorators(IsOptional(), IsString(), MaxLength(5000));
-export const TypeField = () => applyDecorators(IsOptional(), IsIn(STRATEGY_TYPES));
+export const TypeField = () => applyDecorators(OptionalNotNull(), IsIn(STRATEGY_TYPES));
 export const ConfigField = () =>
   applyDecorators(
-    IsOptional(),
+    OptionalNotNull(),
     ValidateNested(),
     Type(() => StrategyConfigDto),
   );
-export const ParametersField = () => applyDecorators(IsOptional(), IsObject());
+export const ParametersField = () => applyDecorators(OptionalNotNull(), IsObject());
 export const TagsField = () =>
-  applyDecorators(IsOptional(), ArrayMaxSize(20), IsString({ each: true }), Length(1, 50, { each: true }));
+  applyDecorators(
+    OptionalNotNull(),
+    ArrayMaxSize(20),
+    IsString({ each: true }),
+    Length(1, 50, { each: true }),
+  );
 export const CategoryField = () => applyDecorators(IsOptional(), IsString(), MaxLength(50));
 export const VersionField = () =>
   applyDecorators(
-    IsOptional(),
+    OptionalNotNull(),
     IsString(),
     Matches(VERSION_PATTERN, { message: 'version must look like v2.1' }),
   );
 export const ChangelogField = () => applyDecorators(IsOptional(), IsString(), MaxLength(5000));
-export const SourceField = () => applyDecorators(IsOptional(), IsString(), MaxLength(MAX_SOURCE_CHARS));
+export const SourceField = () => applyDecorators(OptionalNotNull(), IsString(), MaxLength(MAX_SOURCE_CHARS));

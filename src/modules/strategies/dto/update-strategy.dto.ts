@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsInt, Min } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validation/optional-not-null.decorator.js';
 import { StrategyConfigDto } from './strategy-config.dto.js';
 import {
   CategoryField,
@@ -40,7 +41,7 @@ export class UpdateStrategyDto {
   changelog?: string;
 
   /** The `revision` you read; when it is no longer current the update is refused with 409 STRATEGY_CONFLICT. */
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   revision?: number;
