@@ -7,6 +7,8 @@ import { Events, type SignalCreatedEvent } from '../../src/common/events/event-m
 import { monthStart, partitionName } from '../../src/database/partitions.js';
 import type { SignalCandidate } from '../../src/modules/signals/signal-candidate.js';
 import { SignalsService } from '../../src/modules/signals/signals.service.js';
+import { SignalsHotWindow } from '../../src/modules/signals/signals-hot-window.service.js';
+import { CACHE, SORTED_SETS, type Cache, type SortedSets } from '../../src/infra/cache/cache.port.js';
 import { bearer, createUser, type TestUser } from '../factories/user.factory.js';
 import { MODES } from '../support/services.js';
 import { body, startTestApp, type TestApp } from '../support/test-app.js';
@@ -360,5 +362,57 @@ describe.each(MODES)('signals journal (%s)', (mode) => {
     const rest = await list(alice, `?strategy_id=${doomed}`);
     expect(rest.data.signals).toHaveLength(1);
     expect(rest.data.signals[0].strategy_name).toBe('Doomed');
+  });
+
+  it('strategies show their 24 h signal count and last signal time from the hot window', async () => {
+    const fresh = await createStrategy(alice, 'Counted');
+    const empty = body(
+      await t.request({
+        method: 'GET',
+        url: `/api/v1/strategies/${fresh}`,
+        headers: bearer(alice.accessToken),
+      }),
+    ).data;
+    expect(empty).toMatchObject({ signal_count_24h: 0, last_signal_time: null });
+    await t.app
+      .get(SignalsService)
+      .ingest([
+        candidate(fresh, 2),
+        candidate(fresh, 4, { pair: 'ETH/USDT' }),
+        candidate(fresh, 0, { candleTime: new Date(Date.now() - 30 * HOUR) }),
+      ]);
+    const s = body(
+      await t.request({
+        method: 'GET',
+        url: `/api/v1/strategies/${fresh}`,
+        headers: bearer(alice.accessToken),
+      }),
+    ).data;
+    expect(s).toMatchObject({ signal_count_24h: 2, last_signal_time: at(4).toISOString() });
+    const listed = body(
+      await t.request({
+        method: 'GET',
+        url: '/api/v1/strategies?page_size=100',
+        headers: bearer(alice.accessToken),
+      }),
+    ).data.strategies;
+    expect(listed.find((x: { id: number }) => x.id === fresh)).toMatchObject({ signal_count_24h: 2 });
+  });
+
+  it('the hot window is rebuilt from PostgreSQL when the cache has lost it', async () => {
+    const stats = async () =>
+      body(
+        await t.request({ method: 'GET', url: '/api/v1/signals/stats', headers: bearer(alice.accessToken) }),
+      ).data;
+    const before = await stats();
+    expect(before.total_signals_24h).toBeGreaterThan(0);
+    const sets = t.app.get<SortedSets>(SORTED_SETS);
+    await sets.removeBelow(`signals:hot:owner:${alice.id}`, Number.MAX_SAFE_INTEGER);
+    await t.app.get<Cache>(CACHE).del('signals:hot-window-built');
+    expect((await stats()).total_signals_24h).toBe(0);
+    expect(await t.app.get(SignalsHotWindow).rebuildIfEmpty()).toBeGreaterThan(0);
+    expect(await stats()).toEqual(before);
+    // Built once: a second call does nothing until the cache loses it again.
+    expect(await t.app.get(SignalsHotWindow).rebuildIfEmpty()).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import {
   RedisCache,
   RedisCounters,
   RedisLock,
+  RedisSortedSets,
   RedisPubSub,
   createRedisClient,
 } from '../../src/infra/cache/redis-cache.adapter.js';
@@ -65,6 +66,7 @@ describeIfRedis('Redis cache adapters', () => {
       counters: new RedisCounters(redis),
       pubsub: new RedisPubSub(redis, subscriber),
       lock: new RedisLock(redis),
+      sortedSets: new RedisSortedSets(redis),
       advance: (ms) => sleep(ms),
       close: () => quit(redis, subscriber),
     };

@@ -6,6 +6,7 @@ import {
   type Counters,
   type Lock,
   type PubSub,
+  type SortedSets,
 } from '../../src/infra/cache/cache.port.js';
 
 /** One implementation of the cache ports, as the behavioural contract below drives it. */
@@ -14,6 +15,7 @@ export interface CacheContractSubject {
   counters: Counters;
   pubsub: PubSub;
   lock: Lock;
+  sortedSets: SortedSets;
   /** Lets `ms` milliseconds pass: a ManualClock step in memory, a real sleep against Redis. */
   advance(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -443,6 +445,46 @@ export function cacheContract(name: string, factory: CacheContractFactory): void
         expect(after).not.toBeNull();
         await after!.release();
       });
+    });
+  });
+
+  describe(`${name} cache ports contract: SortedSets`, () => {
+    let sut: CacheContractSubject;
+    const key = () => `zs-${Math.random().toString(36).slice(2)}`;
+    beforeEach(async () => {
+      sut = await factory();
+    });
+    afterEach(async () => {
+      await sut.close();
+    });
+
+    it('ranges ascending by score, inclusively; re-adding a member moves it', async () => {
+      const k = key();
+      await sut.sortedSets.add(k, [
+        { score: 30, member: 'c' },
+        { score: 10, member: 'a' },
+        { score: 20, member: 'b' },
+      ]);
+      expect(await sut.sortedSets.range(k, 10, 20)).toEqual(['a', 'b']);
+      await sut.sortedSets.add(k, [{ score: 40, member: 'a' }]);
+      expect(await sut.sortedSets.range(k, 0, 100)).toEqual(['b', 'c', 'a']);
+      expect(await sut.sortedSets.count(k, 15, 35)).toBe(2);
+      expect(await sut.sortedSets.last(k)).toEqual({ member: 'a', score: 40 });
+    });
+
+    it('removes everything below a score (the score itself stays); an absent key is empty', async () => {
+      const k = key();
+      await sut.sortedSets.add(k, [
+        { score: 1, member: 'x' },
+        { score: 2, member: 'y' },
+        { score: 3, member: 'z' },
+      ]);
+      await sut.sortedSets.removeBelow(k, 2);
+      expect(await sut.sortedSets.range(k, 0, 10)).toEqual(['y', 'z']);
+      expect(await sut.sortedSets.range(key(), 0, 10)).toEqual([]);
+      expect(await sut.sortedSets.last(key())).toBeUndefined();
+      expect(await sut.sortedSets.count(key(), 0, 10)).toBe(0);
+      await expect(sut.sortedSets.add(k, [])).resolves.toBeUndefined();
     });
   });
 }

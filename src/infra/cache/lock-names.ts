@@ -3,4 +3,5 @@ export enum LockName {
   PartitionMaintenance = 'job:partition-maintenance',
   StrategyLogRetention = 'job:strategy-log-retention',
   DraftCleanup = 'job:draft-cleanup',
+  HotWindowRebuild = 'job:signals-hot-window-rebuild',
 }

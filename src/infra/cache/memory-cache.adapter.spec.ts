@@ -7,6 +7,7 @@ import {
   MemoryCounters,
   MemoryLock,
   MemoryPubSub,
+  MemorySortedSets,
 } from './memory-cache.adapter.js';
 
 cacheContract('memory', () => {
@@ -16,6 +17,7 @@ cacheContract('memory', () => {
     counters: new MemoryCounters(clock),
     pubsub: new MemoryPubSub(),
     lock: new MemoryLock(clock),
+    sortedSets: new MemorySortedSets(),
     advance: (ms) => {
       clock.advance(ms);
       return Promise.resolve();

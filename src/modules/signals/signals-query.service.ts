@@ -5,6 +5,7 @@ import { Repository, type SelectQueryBuilder } from 'typeorm';
 import { AppException } from '../../common/errors/app.exception.js';
 import { Page } from '../../common/pagination/page.js';
 import { Signal } from './entities/signal.entity.js';
+import { SignalsHotWindow } from './signals-hot-window.service.js';
 import { SIGNAL_TYPES, STRENGTH_LEVELS } from './signal-classification.js';
 import { toSignalResponse, type SignalResponseDto } from './dto/signal.response.dto.js';
 import type {
@@ -44,6 +45,12 @@ const CSV_COLUMNS = [
   'indicators',
 ] as const;
 
+interface Counts {
+  byType: Record<string, number>;
+  byStrength: Record<string, number>;
+  byStrategy: Record<string, number>;
+}
+
 interface Cursor {
   ts: Date;
   id: string;
@@ -70,7 +77,10 @@ function csvCell(v: unknown): string {
 /** Reading the journal: always one owner's signals, newest first. */
 @Injectable()
 export class SignalsQueryService {
-  constructor(@InjectRepository(Signal) private readonly signals: Repository<Signal>) {}
+  constructor(
+    @InjectRepository(Signal) private readonly signals: Repository<Signal>,
+    private readonly hot: SignalsHotWindow,
+  ) {}
 
   async list(ownerId: number, q: ListSignalsQueryDto): Promise<Page<SignalResponseDto>> {
     const qb = this.filtered(ownerId, q);
@@ -96,31 +106,56 @@ export class SignalsQueryService {
     return toSignalResponse(s);
   }
 
+  /** 1 h and 24 h from the hot window (no database); 7 d and 30 d computed in SQL. */
   async stats(ownerId: number, q: SignalStatsQueryDto): Promise<SignalStatsResponseDto> {
-    const since = new Date(Date.now() - WINDOW_MS[q.window]);
+    const counts =
+      q.window === '1h' || q.window === '24h'
+        ? await this.hotCounts(ownerId, WINDOW_MS[q.window])
+        : await this.sqlCounts(ownerId, WINDOW_MS[q.window]);
+    const total = Object.values(counts.byStrength).reduce((a, b) => a + b, 0);
+    const total24h = q.window === '24h' ? total : (await this.hot.entries(ownerId, WINDOW_MS['24h'])).length;
+    return {
+      window: q.window,
+      total_signals: total,
+      total_signals_24h: total24h,
+      by_type: counts.byType,
+      by_strength: counts.byStrength,
+      by_strategy: counts.byStrategy,
+    };
+  }
+
+  private emptyCounts(): Counts {
+    return {
+      byType: Object.fromEntries(SIGNAL_TYPES.filter((t) => t !== 'HOLD').map((t) => [t, 0])),
+      byStrength: Object.fromEntries(STRENGTH_LEVELS.map((l) => [l, 0])),
+      byStrategy: {},
+    };
+  }
+
+  private async hotCounts(ownerId: number, windowMs: number): Promise<Counts> {
+    const c = this.emptyCounts();
+    for (const e of await this.hot.entries(ownerId, windowMs)) {
+      c.byType[e.type] = (c.byType[e.type] ?? 0) + 1;
+      c.byStrength[e.level] = (c.byStrength[e.level] ?? 0) + 1;
+      c.byStrategy[e.sn] = (c.byStrategy[e.sn] ?? 0) + 1;
+    }
+    return c;
+  }
+
+  private async sqlCounts(ownerId: number, windowMs: number): Promise<Counts> {
     const rows = (await this.signals.query(
       `SELECT signal_type::text AS type, strength_level::text AS level, strategy_name AS strategy, count(*)::int AS n
          FROM signals WHERE owner_id = $1 AND timestamp >= $2
         GROUP BY GROUPING SETS ((signal_type), (strength_level), (strategy_name))`,
-      [ownerId, since],
+      [ownerId, new Date(Date.now() - windowMs)],
     )) as { type: string | null; level: string | null; strategy: string | null; n: number }[];
-    const byType = Object.fromEntries(SIGNAL_TYPES.filter((t) => t !== 'HOLD').map((t) => [t, 0]));
-    const byStrength = Object.fromEntries(STRENGTH_LEVELS.map((l) => [l, 0]));
-    const byStrategy: Record<string, number> = {};
+    const c = this.emptyCounts();
     for (const r of rows) {
-      if (r.type) byType[r.type] = r.n;
-      else if (r.level) byStrength[r.level] = r.n;
-      else if (r.strategy) byStrategy[r.strategy] = (byStrategy[r.strategy] ?? 0) + r.n;
+      if (r.type) c.byType[r.type] = r.n;
+      else if (r.level) c.byStrength[r.level] = r.n;
+      else if (r.strategy) c.byStrategy[r.strategy] = (c.byStrategy[r.strategy] ?? 0) + r.n;
     }
-    const total = Object.values(byStrength).reduce((a, b) => a + b, 0);
-    return {
-      window: q.window,
-      total_signals: total,
-      total_signals_24h: q.window === '24h' ? total : await this.count24h(ownerId),
-      by_type: byType,
-      by_strength: byStrength,
-      by_strategy: byStrategy,
-    };
+    return c;
   }
 
   /** CSV or JSON lines, read in keyset batches so a year of signals never sits in memory. */
@@ -146,16 +181,6 @@ export class SignalsQueryService {
       const last = batch[batch.length - 1]!;
       cursor = { ts: last.timestamp, id: last.id };
     }
-  }
-
-  private async count24h(ownerId: number): Promise<number> {
-    return this.signals
-      .createQueryBuilder('s')
-      .where('s.owner_id = :ownerId AND s.timestamp >= :since', {
-        ownerId,
-        since: new Date(Date.now() - WINDOW_MS['24h']),
-      })
-      .getCount();
   }
 
   /** An explicit range longer than a year must name a strategy (it would scan every partition otherwise). */

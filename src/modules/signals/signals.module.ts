@@ -5,11 +5,12 @@ import { Signal } from './entities/signal.entity.js';
 import { SignalsController } from './signals.controller.js';
 import { SignalsQueryService } from './signals-query.service.js';
 import { SignalsService } from './signals.service.js';
+import { SignalsHotWindow } from './signals-hot-window.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Signal]), StrategiesModule],
   controllers: [SignalsController],
-  providers: [SignalsService, SignalsQueryService],
+  providers: [SignalsService, SignalsQueryService, SignalsHotWindow],
   exports: [SignalsService],
 })
 export class SignalsModule {}

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { Events, type SignalCreatedEvent } from '../../common/events/event-map.js';
 import { StrategiesService } from '../strategies/strategies.service.js';
 import { Signal } from './entities/signal.entity.js';
+import { SignalsHotWindow } from './signals-hot-window.service.js';
 import { levelOf, priorityOf, signalTypeOf, strengthOf } from './signal-classification.js';
 import type { IngestResult, SignalCandidate } from './signal-candidate.js';
 import type { StrategySignalContext } from '../strategies/strategy-signal-context.js';
@@ -33,6 +34,7 @@ export class SignalsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly strategies: StrategiesService,
     private readonly events: EventEmitter2,
+    private readonly hot: SignalsHotWindow,
   ) {}
 
   async ingest(candidates: SignalCandidate[]): Promise<IngestResult> {
@@ -91,8 +93,9 @@ export class SignalsService {
     result.stored = rows.length;
     result.duplicates += seen.size - rows.length;
     const repo = this.db.getRepository(Signal);
-    for (const raw of rows) {
-      const signal = repo.create(fromRow(raw));
+    const stored = rows.map((raw) => repo.create(fromRow(raw)));
+    await this.hot.record(stored);
+    for (const signal of stored) {
       const event: SignalCreatedEvent = { ownerId: signal.ownerId, signal: { ...toSignalResponse(signal) } };
       this.events.emit(Events.SignalCreated, event);
     }

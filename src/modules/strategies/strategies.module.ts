@@ -14,6 +14,7 @@ import { StrategyFilesService } from './strategy-files.service.js';
 import { StrategyLifecycleService } from './strategy-lifecycle.service.js';
 import { StrategyLogsService } from './strategy-logs.service.js';
 import { STRATEGY_RUNTIME, UnavailableStrategyRuntime } from './strategy-runtime.port.js';
+import { StrategySignalStatsRegistry } from './strategy-signal-stats.js';
 import { StrategyVersionWriter } from './strategy-version-writer.service.js';
 import { StrategyVersionsController } from './strategy-versions.controller.js';
 import { StrategyVersionsService } from './strategy-versions.service.js';
@@ -32,9 +33,10 @@ import { StrategyVersionsService } from './strategy-versions.service.js';
     StrategyConfigValidator,
     StrategyFilesService,
     ExchangeCatalog,
+    StrategySignalStatsRegistry,
     // Replaced by the FreqTrade runtime when it lands; until then starting answers 503 honestly.
     { provide: STRATEGY_RUNTIME, useClass: UnavailableStrategyRuntime },
   ],
-  exports: [StrategiesService, StrategyLogsService],
+  exports: [StrategiesService, StrategyLogsService, StrategySignalStatsRegistry],
 })
 export class StrategiesModule {}

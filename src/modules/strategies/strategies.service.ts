@@ -10,6 +10,7 @@ import { StrategyDraft } from './entities/strategy-draft.entity.js';
 import { StrategyLifecycleService } from './strategy-lifecycle.service.js';
 import { StrategyLogsService } from './strategy-logs.service.js';
 import { StrategyVersionWriter } from './strategy-version-writer.service.js';
+import { StrategySignalStatsRegistry } from './strategy-signal-stats.js';
 import { StrategyConfigValidator, applyConfigDefaults } from './strategy-config.validator.js';
 import { nameTaken } from './strategy-errors.js';
 import { toStrategyResponse, type StrategyResponseDto } from './dto/strategy.response.dto.js';
@@ -39,6 +40,7 @@ export class StrategiesService {
     private readonly lifecycle: StrategyLifecycleService,
     private readonly logs: StrategyLogsService,
     private readonly validator: StrategyConfigValidator,
+    private readonly signalStats: StrategySignalStatsRegistry,
   ) {}
 
   /** Another user's strategy is 404, exactly like a missing one. */
@@ -70,9 +72,10 @@ export class StrategiesService {
       .take(q.page_size)
       .getManyAndCount();
     const now = Date.now();
+    const stats = await this.signalStats.for(items.map((s) => s.id));
     return new Page(
       'strategies',
-      items.map((s) => toStrategyResponse(s, now)),
+      items.map((s) => toStrategyResponse(s, now, stats.get(s.id))),
       q.page,
       q.page_size,
       total,
@@ -80,7 +83,8 @@ export class StrategiesService {
   }
 
   async get(ownerId: number, id: number): Promise<StrategyResponseDto> {
-    return toStrategyResponse(await this.findOwned(ownerId, id));
+    const s = await this.findOwned(ownerId, id);
+    return toStrategyResponse(s, Date.now(), (await this.signalStats.for([s.id])).get(s.id));
   }
 
   /**

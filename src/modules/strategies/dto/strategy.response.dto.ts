@@ -6,6 +6,7 @@ import {
   type StrategyStatus,
   type StrategyType,
 } from '../entities/strategy.entity.js';
+import type { StrategySignalStats } from '../strategy-signal-stats.js';
 import type { JsonObject } from '../../../common/types/json.js';
 
 export class PerformanceDto {
@@ -49,7 +50,11 @@ export class StrategyResponseDto {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function toStrategyResponse(s: Strategy, now = Date.now()): StrategyResponseDto {
+export function toStrategyResponse(
+  s: Strategy,
+  now = Date.now(),
+  stats?: StrategySignalStats,
+): StrategyResponseDto {
   const hasPerformance = [s.totalReturn, s.sharpeRatio, s.maxDrawdown, s.winRate].some((v) => v !== null);
   return {
     id: s.id,
@@ -66,9 +71,8 @@ export function toStrategyResponse(s: Strategy, now = Date.now()): StrategyRespo
     health_score: s.status === 'running' ? s.healthScore : null,
     uptime_seconds:
       s.status === 'running' && s.runningSince ? Math.floor((now - s.runningSince.getTime()) / 1000) : 0,
-    // Filled from the signal journal once it exists (signals issue); no signal can exist before it.
-    signal_count_24h: 0,
-    last_signal_time: null,
+    signal_count_24h: stats?.count24h ?? 0,
+    last_signal_time: stats?.lastSignalTime ? stats.lastSignalTime.toISOString() : null,
     last_run_at: iso(s.lastRunAt),
     last_error: s.lastError,
     performance: hasPerformance
