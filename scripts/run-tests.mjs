@@ -105,6 +105,7 @@ else {
 gate('lint', bin('eslint'), ['--max-warnings=0', '.']);
 gate('format', bin('prettier'), ['--check', '--log-level=warn', '.']);
 gate('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+gate('typecheck examples', bin('tsc'), ['-p', 'tsconfig.examples.json']);
 if (buildOk) {
   gate('openapi drift', process.execPath, ['dist/src/tools/openapi.js', '--check']);
   gate('migration drift', process.execPath, [

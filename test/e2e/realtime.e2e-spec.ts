@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -259,6 +260,32 @@ describe.each(MODES)('realtime (%s)', (mode) => {
     expect(frames.filter((f) => f.type === 'signal_update').map((f) => f.data.signal.strategy_id)).toEqual([
       b1,
     ]);
+  });
+});
+
+describe('examples/watch-signals.mjs', () => {
+  it('connects to a running server and prints a signal_update as it is ingested', async () => {
+    const t = await startTestApp({ mode: 'embedded', env: { RATE_LIMIT_MAX: '0' } });
+    const child: { proc?: ChildProcess } = {};
+    try {
+      const url = await listen(t);
+      const user = await createUser(t);
+      const id = await strategyFor(t, user, 'Example');
+      child.proc = spawn(process.execPath, ['examples/watch-signals.mjs'], {
+        env: { ...process.env, BTCW_URL: url, BTCW_USERNAME: user.username, BTCW_PASSWORD: user.password },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      await until(() => out.includes('connected to'), 10_000);
+      await t.app.get(SignalsService).ingest([candidate(id)]);
+      await until(() => out.includes('BUY BTC/USDT strong (90) P0'), 5000);
+      expect(out).toMatch(/Example v1\.0, pushed \d+ ms after it was stored/);
+    } finally {
+      child.proc?.kill();
+      await t.close();
+    }
   });
 });
 

@@ -36,6 +36,17 @@ export interface WireMessage<T extends MessageType = MessageType> {
 /** socket.io's typed map for clients: `io<ServerToClientEvents>()`. */
 export type ServerToClientEvents = { [T in MessageType]: (message: WireMessage<T>) => void };
 
+/** What `subscribe`/`unsubscribe` acknowledge with. */
+export type SubscriptionAck =
+  | { ok: true; subscription: Subscription }
+  | { ok: false; error: { code: 'VALIDATION_ERROR'; details: { field: string; message: string }[] } };
+
+/** socket.io's typed map of what clients send: `io<ServerToClientEvents, ClientToServerEvents>()`. */
+export interface ClientToServerEvents {
+  subscribe(subscription: Subscription, ack: (result: SubscriptionAck) => void): void;
+  unsubscribe(subscription: Subscription, ack: (result: SubscriptionAck) => void): void;
+}
+
 /** A message with what routing needs: whose it is (null: everyone's) and what it is about. */
 export interface RoutedMessage<T extends MessageType = MessageType> {
   message: WireMessage<T>;
