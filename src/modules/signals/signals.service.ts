@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -30,6 +30,8 @@ const COLUMNS = 18;
  */
 @Injectable()
 export class SignalsService {
+  private readonly logger = new Logger(SignalsService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly strategies: StrategiesService,
@@ -94,7 +96,11 @@ export class SignalsService {
     result.duplicates += seen.size - rows.length;
     const repo = this.db.getRepository(Signal);
     const stored = rows.map((raw) => repo.create(fromRow(raw)));
-    await this.hot.record(stored);
+    // The rows are committed: a cache failure must not fail the ingest (a retry would find only
+    // duplicates and their events would never be sent). The window catches up at the next rebuild.
+    await this.hot
+      .record(stored)
+      .catch((err: unknown) => this.logger.warn(`hot window not updated: ${(err as Error).message}`));
     for (const signal of stored) {
       const event: SignalCreatedEvent = { ownerId: signal.ownerId, signal: { ...toSignalResponse(signal) } };
       this.events.emit(Events.SignalCreated, event);
