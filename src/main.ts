@@ -1,25 +1,33 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfigFromProcess } from './config/app-config.js';
-import { startEmbeddedPostgres } from './database/embedded-postgres.js';
-import { embeddedConnections } from './database/embedded-connections.js';
+import { earlyEmbeddedHint } from './config/early-database-hint.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
 
 async function main(): Promise<void> {
+  // Opening PGlite (~0.5 s) overlaps with loading the validator and the application (~1 s): it
+  // starts first, from a hint read without them; the full configuration is checked right after.
+  const hint = earlyEmbeddedHint();
+  const prestarted: Promise<EmbeddedPostgres> | undefined = hint
+    ? startEmbeddedPostgres(hint.dataDir, hint.maxConnections, hint)
+    : undefined;
+  prestarted?.catch(() => undefined); // a failure surfaces when the database module awaits it
+  const { ConfigError, loadConfigFromProcess } = await import('./config/app-config.js');
   let config;
   try {
     config = loadConfigFromProcess();
   } catch (err) {
+    await (await prestarted?.catch(() => undefined))?.close();
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(78); // EX_CONFIG
     }
     throw err;
   }
-  // Opening PGlite (~0.5-1 s) overlaps with loading the application's modules (~1 s): the app is
-  // imported only after the embedded database has started opening.
-  const db = config.database;
-  const prestarted =
-    db.mode === 'embedded' ? startEmbeddedPostgres(db.dataDir, embeddedConnections(config), db) : undefined;
-  prestarted?.catch(() => undefined); // a failure surfaces when the database module awaits it
+  if (
+    (config.database.mode === 'embedded') !== (prestarted !== undefined) ||
+    (hint && config.database.mode === 'embedded' && hint.dataDir !== config.database.dataDir)
+  ) {
+    throw new Error('the early database hint disagrees with the configuration');
+  }
   const [{ createApp, API_PREFIX }, { createLogger }, { redactUrl }] = await Promise.all([
     import('./app.factory.js'),
     import('./common/logging/logger.js'),
