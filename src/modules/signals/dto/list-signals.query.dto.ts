@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '../../../common/pagination/page-query.dto.js';
+import { IntersectionType } from '@nestjs/swagger';
+import { PageQueryDto } from '../../../common/pagination/page-query.dto.js';
 import { IsAfter } from '../../../common/validation/is-after.decorator.js';
 import {
   PRIORITIES,
@@ -51,21 +52,8 @@ export class SignalFiltersDto {
   end_time?: Date;
 }
 
-export class ListSignalsQueryDto extends SignalFiltersDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page: number = 1;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  page_size: number = 20;
-
+/** The filters plus page/page_size (PageQueryDto's rules). */
+export class ListSignalsQueryDto extends IntersectionType(SignalFiltersDto, PageQueryDto) {
   /** From a previous response's next_cursor: continues after it (keyset paging for deep scrolling; page is ignored). */
   @IsOptional()
   @IsString()

@@ -1,6 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '../../../common/pagination/page-query.dto.js';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../../common/pagination/page-query.dto.js';
 import {
   STRATEGY_STATUSES,
   STRATEGY_TYPES,
@@ -19,21 +18,9 @@ export const STRATEGY_SORTS = [
   '-status',
 ] as const;
 
-export class ListStrategiesQueryDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page: number = 1;
-
-  /** Default 10 (spec), max 100. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  page_size: number = 10;
+export class ListStrategiesQueryDto extends PageQueryDto {
+  /** Items per page (1–100); 10 by default here, as the spec's strategy list has it. */
+  override page_size: number = 10;
 
   @IsOptional()
   @IsIn(STRATEGY_STATUSES)

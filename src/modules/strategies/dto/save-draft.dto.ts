@@ -1,39 +1,18 @@
-import { StrategyConfigDto } from './strategy-config.dto.js';
-import {
-  CategoryField,
-  ChangelogField,
-  ConfigField,
-  DescriptionField,
-  OptionalName,
-  ParametersField,
-  SourceField,
-  TagsField,
-} from './strategy-fields.js';
-import type { JsonObject } from '../../../common/types/json.js';
+import { IntersectionType, OmitType } from '@nestjs/swagger';
+import { SourceField } from './strategy-fields.js';
+import { UpdateStrategyDto } from './update-strategy.dto.js';
 
-/** Pending edits; config keys given here are laid over the live config when the draft is published. */
-export class SaveDraftDto {
-  @OptionalName()
-  name?: string;
-
-  @DescriptionField()
-  description?: string;
-
-  @ConfigField()
-  config?: StrategyConfigDto;
-
-  @ParametersField()
-  parameters?: JsonObject;
-
-  @TagsField()
-  tags?: string[];
-
-  @CategoryField()
-  category?: string;
-
+class DraftSourceDto {
+  /** Python source to publish with the draft (≤ 512 KB). */
   @SourceField()
   source?: string;
-
-  @ChangelogField()
-  changelog?: string;
 }
+
+/**
+ * Pending edits: the fields a PUT takes (without revision or version) plus source. Config keys
+ * given here are laid over the live config when the draft is published.
+ */
+export class SaveDraftDto extends IntersectionType(
+  OmitType(UpdateStrategyDto, ['revision', 'version'] as const),
+  DraftSourceDto,
+) {}

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Signals1795400369352 implements MigrationInterface {
-  name = 'Signals1795400369352';
+export class Signals1795402378463 implements MigrationInterface {
+  name = 'Signals1795402378463';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
@@ -19,7 +19,7 @@ export class Signals1795400369352 implements MigrationInterface {
       `CREATE INDEX "idx_signals_owner_pair_time" ON "signals"  ("owner_id", "pair", "timestamp") `,
     );
     await queryRunner.query(
-      `CREATE INDEX "idx_signals_strategy_time" ON "signals"  ("strategy_id", "timestamp") `,
+      `CREATE INDEX "idx_signals_owner_strategy_time" ON "signals"  ("owner_id", "strategy_id", "timestamp") `,
     );
     await queryRunner.query(`CREATE INDEX "idx_signals_owner_time" ON "signals"  ("owner_id", "timestamp") `);
     await queryRunner.query(
@@ -30,7 +30,7 @@ export class Signals1795400369352 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX "public"."idx_signals_unique_candle"`);
     await queryRunner.query(`DROP INDEX "public"."idx_signals_owner_time"`);
-    await queryRunner.query(`DROP INDEX "public"."idx_signals_strategy_time"`);
+    await queryRunner.query(`DROP INDEX "public"."idx_signals_owner_strategy_time"`);
     await queryRunner.query(`DROP INDEX "public"."idx_signals_owner_pair_time"`);
     await queryRunner.query(`DROP TABLE "signals" CASCADE`);
     await queryRunner.query(`DROP TYPE "public"."signal_priority"`);
