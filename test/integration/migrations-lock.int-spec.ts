@@ -120,7 +120,11 @@ describeIfPg('migrations under concurrent start-up (real PostgreSQL)', () => {
     const ds = new DataSource(dataSourceOptions(db.url, { poolMin: 1, poolMax: 1 }));
     cleanup.push(() => (ds.isInitialized ? ds.destroy() : undefined));
     await ds.initialize();
-    expect(await runMigrationsLocked(ds, { embedded: false })).toEqual(EXPECTED.map((m) => m.name));
+    // Applied in timestamp order (EXPECTED is sorted by name for the table comparisons).
+    const inOrder = [...EXPECTED]
+      .sort((a, b) => Number(a.timestamp) - Number(b.timestamp))
+      .map((m) => m.name);
+    expect(await runMigrationsLocked(ds, { embedded: false })).toEqual(inOrder);
     expect(await appliedMigrations(db.url)).toEqual(EXPECTED.map((m) => ({ ...m, n: 1 })));
   }, 30_000);
 });
