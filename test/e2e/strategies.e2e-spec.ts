@@ -4,38 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Response } from 'light-my-request';
+import {
+  CONFIG_DEFAULTS as DEFAULTS,
+  SAMPLE_PY,
+  STRATEGIES_API as API,
+  pySource,
+  validConfig,
+} from '../factories/strategy.factory.js';
 import { bearer, createUser, type TestUser } from '../factories/user.factory.js';
 import { MODES } from '../support/services.js';
 import { body, startTestApp, type TestApp } from '../support/test-app.js';
 
-const API = '/api/v1/strategies';
-
-/** Python source defining `class <name>(IStrategy):` for each name. */
-const pySource = (...classes: string[]) =>
-  [
-    'from freqtrade.strategy import IStrategy',
-    '',
-    ...classes.map((c) => `\nclass ${c}(IStrategy):\n    timeframe = "5m"\n`),
-  ].join('\n');
-
-const SAMPLE_PY = pySource('SampleStrategy');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** A complete config that passes every rule, against strategies/sample.py. */
-const validConfig = (overrides: Record<string, unknown> = {}) => ({
-  strategy_class: 'SampleStrategy',
-  strategy_file: 'sample.py',
-  timeframe: '5m',
-  pair_whitelist: ['BTC/USDT', 'ETH/USDT'],
-  ...overrides,
-});
-
-const DEFAULTS = {
-  exchange: 'binance',
-  signal_thresholds: { strong_threshold: 80, medium_threshold: 50, weak_threshold: 20 },
-  strength_column: 'signal_strength',
-  default_strength: 50,
-};
 
 let seq = 0;
 const uniqueName = (prefix = 'strat') => `${prefix}-${process.pid}-${++seq}`;

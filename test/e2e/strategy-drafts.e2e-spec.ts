@@ -3,35 +3,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Response } from 'light-my-request';
 import { DataSource } from 'typeorm';
+import {
+  CONFIG_DEFAULTS as DEFAULTS,
+  STRATEGIES_API as API,
+  pySource,
+  validConfig,
+} from '../factories/strategy.factory.js';
 import { bearer, createUser, type TestUser } from '../factories/user.factory.js';
 import { MODES } from '../support/services.js';
 import { body, startTestApp, type TestApp } from '../support/test-app.js';
 import { StrategyDraftsService } from '../../src/modules/strategies/strategy-drafts.service.js';
 
-const API = '/api/v1/strategies';
 const DRAFTS = `${API}/drafts`;
 const DAY_MS = 86_400_000;
-
-const pySource = (...classes: string[]) =>
-  [
-    'from freqtrade.strategy import IStrategy',
-    ...classes.map((c) => `\n\nclass ${c}(IStrategy):\n    pass\n`),
-  ].join('\n');
-
-const validConfig = (overrides: Record<string, unknown> = {}) => ({
-  strategy_class: 'SampleStrategy',
-  strategy_file: 'sample.py',
-  timeframe: '5m',
-  pair_whitelist: ['BTC/USDT', 'ETH/USDT'],
-  ...overrides,
-});
-
-const DEFAULTS = {
-  exchange: 'binance',
-  signal_thresholds: { strong_threshold: 80, medium_threshold: 50, weak_threshold: 20 },
-  strength_column: 'signal_strength',
-  default_strength: 50,
-};
 
 let seq = 0;
 const uniqueName = (prefix = 'draft') => `${prefix}-${process.pid}-${++seq}`;

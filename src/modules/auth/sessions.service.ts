@@ -4,7 +4,14 @@ import { MoreThan, Not, Repository, type EntityManager } from 'typeorm';
 import { CACHE, type Cache } from '../../infra/cache/cache.port.js';
 import type { ClientInfo } from '../../common/auth/auth-user.js';
 import { UserSession } from './entities/user-session.entity.js';
-import type { User } from '../users/entities/user.entity.js';
+
+/** The user fields a session's state is built from (any User row has them). */
+interface SessionUser {
+  id: number;
+  username: string;
+  isActive: boolean;
+  isSuperuser: boolean;
+}
 
 /** What the guard needs per request, cached so most requests cost no query. */
 export interface SessionState {
@@ -26,7 +33,7 @@ export class SessionsService {
   ) {}
 
   async create(
-    user: User,
+    user: SessionUser,
     input: {
       sessionToken: string;
       refreshTokenHash: string;
@@ -127,7 +134,7 @@ export class SessionsService {
   }
 }
 
-function stateOf(session: UserSession, user: User): SessionState {
+function stateOf(session: UserSession, user: SessionUser): SessionState {
   return {
     active: session.isActive && user.isActive,
     userId: user.id,
