@@ -7,7 +7,7 @@ import { Events, type SignalCreatedEvent } from '../../src/common/events/event-m
 import { monthStart, partitionName } from '../../src/database/partitions.js';
 import type { SignalCandidate } from '../../src/modules/signals/signal-candidate.js';
 import { SignalsService } from '../../src/modules/signals/signals.service.js';
-import { SignalsHotWindow } from '../../src/modules/signals/signals-hot-window.service.js';
+import { SignalsHotWindow, statsCacheKey } from '../../src/modules/signals/signals-hot-window.service.js';
 import { CACHE, SORTED_SETS, type Cache, type SortedSets } from '../../src/infra/cache/cache.port.js';
 import { bearer, createUser, type TestUser } from '../factories/user.factory.js';
 import { MODES } from '../support/services.js';
@@ -317,6 +317,13 @@ describe.each(MODES)('signals journal (%s)', (mode) => {
         })
       ).statusCode,
     ).toBe(400);
+    // Cached between signals, never past the owner's next one.
+    await t.app.get(SignalsService).ingest([candidate(strategyB, 9, { strength: 95 })]);
+    const after = body(
+      await t.request({ method: 'GET', url: '/api/v1/signals/stats', headers: bearer(alice.accessToken) }),
+    ).data;
+    expect(after.total_signals_24h).toBe(s.total_signals_24h + 1);
+    expect(after.by_strategy.Beta).toBe(s.by_strategy.Beta + 1);
   });
 
   it('exports the filtered journal as CSV and JSON lines', async () => {
@@ -408,7 +415,9 @@ describe.each(MODES)('signals journal (%s)', (mode) => {
     expect(before.total_signals_24h).toBeGreaterThan(0);
     const sets = t.app.get<SortedSets>(SORTED_SETS);
     await sets.removeBelow(`signals:hot:owner:${alice.id}`, Number.MAX_SAFE_INTEGER);
+    // A flushed cache loses everything: the window, its marker and the cached stats.
     await t.app.get<Cache>(CACHE).del('signals:hot-window-built');
+    await t.app.get<Cache>(CACHE).del(statsCacheKey(alice.id, '24h'));
     expect((await stats()).total_signals_24h).toBe(0);
     expect(await t.app.get(SignalsHotWindow).rebuildIfEmpty()).toBeGreaterThan(0);
     expect(await stats()).toEqual(before);

@@ -32,6 +32,9 @@ interface HotEntry {
 }
 
 const ownerKey = (ownerId: number) => `signals:hot:owner:${ownerId}`;
+/** Where the computed stats of an owner's window are cached until the owner's next signal. */
+export const statsCacheKey = (ownerId: number, window: string) => `signals:stats:${ownerId}:${window}`;
+export const HOT_STATS_WINDOWS = ['1h', '24h'] as const;
 const strategyKey = (strategyId: number) => `signals:hot:strategy:${strategyId}`;
 
 /**
@@ -84,12 +87,14 @@ export class SignalsHotWindow implements OnApplicationBootstrap {
       push(ownerKey(s.ownerId), t, JSON.stringify(entry));
       push(strategyKey(s.strategyId), t, s.id);
     }
-    await Promise.all(
-      [...byKey].map(async ([key, entries]) => {
-        await this.sets.add(key, entries);
-        await this.sets.removeBelow(key, since);
-      }),
-    );
+    const owners = new Set(signals.filter((s) => s.timestamp.getTime() >= since).map((s) => s.ownerId));
+    await Promise.all([
+      ...[...byKey].map(([key, entries]) =>
+        Promise.all([this.sets.add(key, entries), this.sets.removeBelow(key, since)]),
+      ),
+      // Cached stats of these owners are stale now.
+      ...[...owners].flatMap((o) => HOT_STATS_WINDOWS.map((w) => this.cache.del(statsCacheKey(o, w)))),
+    ]);
   }
 
   /** Entries of one owner with candle time in the last `windowMs` (≤ 24 h). */

@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type SelectQueryBuilder } from 'typeorm';
 import { AppException } from '../../common/errors/app.exception.js';
 import { Page } from '../../common/pagination/page.js';
 import { Signal } from './entities/signal.entity.js';
-import { SignalsHotWindow } from './signals-hot-window.service.js';
+import { SignalsHotWindow, statsCacheKey } from './signals-hot-window.service.js';
+import { CACHE, type Cache } from '../../infra/cache/cache.port.js';
 import { SIGNAL_TYPES, STRENGTH_LEVELS } from './signal-classification.js';
 import { toSignalResponse, type SignalResponseDto } from './dto/signal.response.dto.js';
 import type {
@@ -24,6 +25,7 @@ const WINDOW_MS = {
   '30d': 30 * 86_400_000,
 } as const;
 const EXPORT_BATCH = 1000;
+const STATS_CACHE_MS = 10_000;
 const CSV_COLUMNS = [
   'id',
   'timestamp',
@@ -80,6 +82,7 @@ export class SignalsQueryService {
   constructor(
     @InjectRepository(Signal) private readonly signals: Repository<Signal>,
     private readonly hot: SignalsHotWindow,
+    @Inject(CACHE) private readonly cache: Cache,
   ) {}
 
   async list(ownerId: number, q: ListSignalsQueryDto): Promise<Page<SignalResponseDto>> {
@@ -108,6 +111,18 @@ export class SignalsQueryService {
 
   /** 1 h and 24 h from the hot window (no database); 7 d and 30 d computed in SQL. */
   async stats(ownerId: number, q: SignalStatsQueryDto): Promise<SignalStatsResponseDto> {
+    if (q.window !== '1h' && q.window !== '24h') return this.computeStats(ownerId, q);
+    // Reading a busy owner's 24 h (thousands of entries) costs tens of ms; the result is cached until
+    // the owner's next signal, and for at most STATS_CACHE_MS so the sliding window never lags more.
+    const key = statsCacheKey(ownerId, q.window);
+    const cached = await this.cache.get<SignalStatsResponseDto>(key);
+    if (cached) return cached;
+    const fresh = await this.computeStats(ownerId, q);
+    await this.cache.set(key, fresh, STATS_CACHE_MS);
+    return fresh;
+  }
+
+  private async computeStats(ownerId: number, q: SignalStatsQueryDto): Promise<SignalStatsResponseDto> {
     const counts =
       q.window === '1h' || q.window === '24h'
         ? await this.hotCounts(ownerId, WINDOW_MS[q.window])
