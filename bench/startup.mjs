@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { PG_ADMIN_URL, REDIS_URL, deleteRedisPrefix, out, verdict, withPg } from './lib/common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
@@ -42,8 +42,6 @@ const TARGETS = {
   postgres: { startMs: 1500, rssMb: 150 },
   embeddedReopen: { startMs: 2000, rssMb: 350 },
 };
-const PG_ADMIN_URL = process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/0';
 
 const errors = [];
 const running = new Set();
@@ -56,14 +54,12 @@ process.on('SIGINT', () => {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const out = (line = '') => process.stdout.write(`${line}\n`);
 const ms = (v) => `${Math.round(v)} ms`;
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const verdict = (value, limit) => (value <= limit ? 'met' : 'MISSED');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -227,34 +223,6 @@ function newestMtime(dir) {
     newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
   }
   return newest;
-}
-
-async function withPg(url, fn) {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function deleteRedisPrefix(url, prefix) {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined); // failures surface as rejected commands
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
 }
 
 async function redisVersion(url) {

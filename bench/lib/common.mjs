@@ -1,4 +1,5 @@
-// Shared plumbing of the signals benchmarks (bench/signals-*.mjs, bench/realtime-fanout.mjs):
+// Shared plumbing of the benchmarks (bench/signals-*.mjs, bench/realtime-fanout.mjs; startup.mjs uses the
+// database and Redis helpers):
 // an in-process app built from dist/ on a throw-away PostgreSQL database and Redis key prefix (or
 // embedded PGlite in a temporary DATA_DIR), the admin's token, strategies, percentiles, and a
 // cleanup list that runs on success, on failure, on Ctrl-C and when the script's deadline passes.

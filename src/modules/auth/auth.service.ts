@@ -62,7 +62,7 @@ export class AuthService {
       ttlSeconds: this.refreshTtl(rememberMe),
       client,
     });
-    await this.users.recordLogin(user.id);
+    await this.users.recordLogin(user);
     await this.audit.audit({
       event: 'auth.login.succeeded',
       message: `User ${user.username} logged in`,
@@ -70,8 +70,7 @@ export class AuthService {
       sessionId: sessionToken,
       client,
     });
-    const fresh = (await this.users.findById(user.id)) ?? user;
-    return { ...(await this.tokenPair(user.id, sessionToken, refreshToken)), user: toUserResponse(fresh) };
+    return { ...(await this.tokenPair(user.id, sessionToken, refreshToken)), user: toUserResponse(user) };
   }
 
   /**

@@ -88,13 +88,17 @@ export class UsersService {
     return (manager?.getRepository(User) ?? this.users).save(user);
   }
 
-  async recordLogin(userId: number): Promise<void> {
-    await this.users
+  /** Stamps the login on the row and on `user` (from the database's answer, so no re-read is needed). */
+  async recordLogin(user: User): Promise<void> {
+    const result = await this.users
       .createQueryBuilder()
       .update(User)
       .set({ lastLoginAt: () => 'now()', loginCount: () => 'login_count + 1' })
-      .where('id = :userId', { userId })
+      .where('id = :id', { id: user.id })
+      .returning(['last_login_at', 'login_count'])
       .execute();
+    const row = (result.raw as { last_login_at: Date; login_count: number }[])[0];
+    if (row) Object.assign(user, { lastLoginAt: row.last_login_at, loginCount: row.login_count });
   }
 
   private uniqueViolation(err: unknown): AppException | undefined {
