@@ -15,6 +15,7 @@ import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { SignalsModule } from './modules/signals/signals.module.js';
 import { StrategiesModule } from './modules/strategies/strategies.module.js';
 import { SystemModule } from './modules/system/system.module.js';
+import { TasksModule } from './modules/tasks/tasks.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         StrategiesModule,
         SignalsModule,
         RealtimeModule,
+        TasksModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

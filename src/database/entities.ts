@@ -6,6 +6,7 @@ import { Strategy } from '../modules/strategies/entities/strategy.entity.js';
 import { StrategyDraft } from '../modules/strategies/entities/strategy-draft.entity.js';
 import { StrategyLog } from '../modules/strategies/entities/strategy-log.entity.js';
 import { StrategyVersion } from '../modules/strategies/entities/strategy-version.entity.js';
+import { Task } from '../modules/tasks/entities/task.entity.js';
 
 /** Every entity, as a class list: globs would point at .ts files under Jest. */
 export const ENTITIES = [
@@ -17,4 +18,5 @@ export const ENTITIES = [
   StrategyDraft,
   StrategyLog,
   Signal,
+  Task,
 ];

@@ -7,6 +7,7 @@ export const Events = {
   StrategyStatusChanged: 'strategy.status_changed',
   SignalCreated: 'signal.created',
   SystemAlert: 'system.alert',
+  TaskProgress: 'task.progress',
 } as const;
 
 /** Something an operator should see now (a bot crashed, a proxy died); ownerId null: everyone. */
@@ -32,8 +33,22 @@ export interface StrategyStatusChangedEvent {
   reason?: string;
 }
 
+/** A task moved: new progress or a new status. ownerId null: a system task, everyone's. */
+export interface TaskProgressEvent {
+  taskId: string;
+  taskName: string;
+  ownerId: number | null;
+  status: string;
+  progress: number;
+  message: string | null;
+  relatedType: string | null;
+  relatedId: string | null;
+  error: string | null;
+}
+
 export interface EventPayloads {
   [Events.StrategyStatusChanged]: StrategyStatusChangedEvent;
   [Events.SignalCreated]: SignalCreatedEvent;
   [Events.SystemAlert]: SystemAlertEvent;
+  [Events.TaskProgress]: TaskProgressEvent;
 }

@@ -4,4 +4,5 @@ export enum LockName {
   StrategyLogRetention = 'job:strategy-log-retention',
   DraftCleanup = 'job:draft-cleanup',
   HotWindowRebuild = 'job:signals-hot-window-rebuild',
+  TaskSweep = 'job:task-sweep',
 }

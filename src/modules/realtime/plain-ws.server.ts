@@ -19,6 +19,7 @@ const CHANNELS: Record<string, MessageType> = {
   signals: 'signal_update',
   strategy_status: 'strategy_status_update',
   system_alerts: 'system_alert',
+  tasks: 'task_progress',
 };
 
 interface Client {

@@ -5,6 +5,7 @@ import {
   type SignalCreatedEvent,
   type StrategyStatusChangedEvent,
   type SystemAlertEvent,
+  type TaskProgressEvent,
 } from '../../common/events/event-map.js';
 import { wireTimestamp } from '../../common/http/envelope.js';
 import { PUBSUB, type PubSub, type Unsubscribe } from '../../infra/cache/cache.port.js';
@@ -83,6 +84,25 @@ export class RealtimeBus implements OnModuleInit, OnModuleDestroy {
     return this.publish(
       'system_alert',
       { level: e.level, message: e.message, component: e.component },
+      { ownerId: e.ownerId },
+    );
+  }
+
+  /** To the task's owner; a system task (owner null) to everyone, like a system alert. */
+  @OnEvent(Events.TaskProgress)
+  onTaskProgress(e: TaskProgressEvent): Promise<void> {
+    return this.publish(
+      'task_progress',
+      {
+        task_id: e.taskId,
+        task_name: e.taskName,
+        status: e.status,
+        progress: e.progress,
+        progress_message: e.message,
+        related_type: e.relatedType,
+        related_id: e.relatedId,
+        error: e.error,
+      },
       { ownerId: e.ownerId },
     );
   }

@@ -3,7 +3,12 @@
  * /api/v1/ws), declared once. Every message is `{type, data, timestamp}`; socket.io emits it as an
  * event named by its type.
  */
-export const MESSAGE_TYPES = ['signal_update', 'strategy_status_update', 'system_alert'] as const;
+export const MESSAGE_TYPES = [
+  'signal_update',
+  'strategy_status_update',
+  'system_alert',
+  'task_progress',
+] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export interface SignalUpdateData {
@@ -21,10 +26,23 @@ export interface SystemAlertData {
   component: string;
 }
 
+/** A long-running task's progress or status changed; GET /api/v1/tasks/{task_id} has the whole row. */
+export interface TaskProgressData {
+  task_id: string;
+  task_name: string;
+  status: string;
+  progress: number;
+  progress_message: string | null;
+  related_type: string | null;
+  related_id: string | null;
+  error: string | null;
+}
+
 export interface MessageData {
   signal_update: SignalUpdateData;
   strategy_status_update: StrategyStatusUpdateData;
   system_alert: SystemAlertData;
+  task_progress: TaskProgressData;
 }
 
 export interface WireMessage<T extends MessageType = MessageType> {
