@@ -34,7 +34,14 @@ export default {
   // Per-project testTimeout is ignored by Jest 30; the e2e suites boot whole applications.
   testTimeout: 60_000,
   projects: [
-    { ...base, displayName: 'unit', rootDir: '.', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      rootDir: '.',
+      // The emulators' own tests need no database: they run with the unit tests.
+      roots: ['<rootDir>/src', '<rootDir>/test/emulators'],
+      testMatch: ['**/*.spec.ts'],
+    },
     {
       ...base,
       displayName: 'e2e',
