@@ -3,10 +3,12 @@ import { Initial1795397318618 } from './1795397318618-Initial.js';
 import { Strategies1795399986316 } from './1795399986316-Strategies.js';
 import { Signals1795402378463 } from './1795402378463-Signals.js';
 import { Tasks1795404990632 } from './1795404990632-Tasks.js';
+import { Freqtrade1795405885556 } from './1795405885556-Freqtrade.js';
 
 export const MIGRATIONS: (new () => object)[] = [
   Initial1795397318618,
   Strategies1795399986316,
   Signals1795402378463,
   Tasks1795404990632,
+  Freqtrade1795405885556,
 ];

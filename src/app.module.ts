@@ -11,6 +11,7 @@ import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
+import { FreqtradeModule } from './modules/freqtrade/freqtrade.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { SignalsModule } from './modules/signals/signals.module.js';
 import { StrategiesModule } from './modules/strategies/strategies.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         StrategiesModule,
         SignalsModule,
         RealtimeModule,
+        FreqtradeModule,
         TasksModule,
       ],
       providers: [

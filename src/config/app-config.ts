@@ -30,6 +30,19 @@ export interface AppConfig {
   secrets: { appSecretKey: Buffer };
   rateLimit: { max: number; windowSeconds: number };
   log: { level: LogLevel; pretty: boolean };
+  freqtrade: {
+    defaultVersion: string;
+    bin?: string;
+    python: string;
+    maxRestartsPerHour: number;
+    stopGraceMs: number;
+    startTimeoutMs: number;
+    processThrottleSeconds: number;
+    /** The part of our environment child processes (python, pip, freqtrade) inherit; nothing else leaks. */
+    childEnv: Readonly<Record<string, string>>;
+  };
+  /** ccxt exchange id → REST base URL (scheme, host, port) that replaces the exchange's hosts. */
+  exchangeUrlOverrides: Readonly<Record<string, string>>;
 }
 
 export class ConfigError extends Error {
@@ -52,7 +65,15 @@ function describe(errors: ValidationError[]): string[] {
 export function parseEnv(env: Record<string, string | undefined>): EnvSchema {
   const known = Object.fromEntries(
     Object.keys(new EnvSchema())
-      .concat([...SECRET_ENV_KEYS, 'ADMIN_USERNAME', 'ADMIN_EMAIL', 'PUBLIC_URL', 'STRATEGIES_DIR'])
+      .concat([
+        ...SECRET_ENV_KEYS,
+        'ADMIN_USERNAME',
+        'ADMIN_EMAIL',
+        'PUBLIC_URL',
+        'STRATEGIES_DIR',
+        'FREQTRADE_BIN',
+        'EXCHANGE_URL_OVERRIDES',
+      ])
       .filter((k) => env[k] !== undefined)
       .map((k) => [k, env[k]]),
   );
@@ -63,8 +84,61 @@ export function parseEnv(env: Record<string, string | undefined>): EnvSchema {
   if ((parsed.ADMIN_USERNAME === undefined) !== (parsed.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
+  if (parsed.EXCHANGE_URL_OVERRIDES !== undefined) {
+    const problem = urlOverridesProblem(parsed.EXCHANGE_URL_OVERRIDES);
+    if (problem) problems.push(`EXCHANGE_URL_OVERRIDES: ${problem}`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return parsed;
+}
+
+function urlOverridesProblem(raw: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return 'must be a JSON object such as {"binance":"http://127.0.0.1:9999"}';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'must be a JSON object from exchange id to base URL';
+  for (const [id, base] of Object.entries(value)) {
+    if (!/^[a-z0-9]+$/.test(id)) return `"${id}" is not a ccxt exchange id`;
+    if (typeof base !== 'string' || !/^https?:\/\/[^/?#\s]+\/?$/.test(base))
+      return `the base for "${id}" must be a scheme, host and optional port, like http://127.0.0.1:9999`;
+  }
+  return null;
+}
+
+// What pip and Python need to work behind a user's proxy or mirror; FREQTRADE__* never passes.
+const CHILD_ENV_KEYS = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'SSL_CERT_FILE',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'PIP_INDEX_URL',
+  'PIP_EXTRA_INDEX_URL',
+  'PIP_CACHE_DIR',
+  'PIP_FIND_LINKS',
+];
+
+function childEnvFrom(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of CHILD_ENV_KEYS) if (env[k] !== undefined) out[k] = env[k];
+  return out;
+}
+
+function urlOverrides(raw: string | undefined): Record<string, string> {
+  if (raw === undefined) return {};
+  const parsed = JSON.parse(raw) as Record<string, string>;
+  return Object.fromEntries(Object.entries(parsed).map(([id, base]) => [id, base.replace(/\/$/, '')]));
 }
 
 /**
@@ -136,6 +210,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     secrets: { appSecretKey: decodeKey(fileSecret(dataDir, 'app-secret-key', e.APP_SECRET_KEY)) },
     rateLimit: { max: e.RATE_LIMIT_MAX, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY || e.NODE_ENV === 'development' },
+    freqtrade: {
+      defaultVersion: e.FREQTRADE_VERSION,
+      bin: e.FREQTRADE_BIN ? path.resolve(e.FREQTRADE_BIN) : undefined,
+      python: e.FREQTRADE_PYTHON,
+      maxRestartsPerHour: e.FREQTRADE_MAX_RESTARTS_PER_HOUR,
+      stopGraceMs: e.FREQTRADE_STOP_GRACE_SECONDS * 1000,
+      startTimeoutMs: e.FREQTRADE_START_TIMEOUT_SECONDS * 1000,
+      processThrottleSeconds: e.FREQTRADE_PROCESS_THROTTLE_SECONDS,
+      childEnv: childEnvFrom(env),
+    },
+    exchangeUrlOverrides: urlOverrides(e.EXCHANGE_URL_OVERRIDES),
   };
 }
 

@@ -190,6 +190,52 @@ export class EnvSchema {
   @IsBoolean()
   TRUST_PROXY = false;
 
+  /** The freqtrade release installed by default and by `npm run freqtrade:install` without --version. */
+  @Matches(/^\d{4}\.\d{1,2}(\.\d+)?$/, { message: 'FREQTRADE_VERSION must look like 2025.8' })
+  FREQTRADE_VERSION = '2025.8';
+
+  /** An existing freqtrade executable to use instead of the managed installations. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  FREQTRADE_BIN?: string;
+
+  /** The Python (≥ 3.11) that managed installations are created with. */
+  @IsString()
+  FREQTRADE_PYTHON = 'python3';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  FREQTRADE_MAX_RESTARTS_PER_HOUR = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  FREQTRADE_STOP_GRACE_SECONDS = 15;
+
+  /** How long a bot may take from spawn to answering its API ping before the start counts as failed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(900)
+  FREQTRADE_START_TIMEOUT_SECONDS = 90;
+
+  /** freqtrade's minimum loop time (internals.process_throttle_secs); bounds how late a closed candle is analysed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  FREQTRADE_PROCESS_THROTTLE_SECONDS = 1;
+
+  /** JSON object from ccxt exchange id to a REST base URL, e.g. {"binance":"http://127.0.0.1:9999"}. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  EXCHANGE_URL_OVERRIDES?: string;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })

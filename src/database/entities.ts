@@ -7,6 +7,8 @@ import { StrategyDraft } from '../modules/strategies/entities/strategy-draft.ent
 import { StrategyLog } from '../modules/strategies/entities/strategy-log.entity.js';
 import { StrategyVersion } from '../modules/strategies/entities/strategy-version.entity.js';
 import { Task } from '../modules/tasks/entities/task.entity.js';
+import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
+import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
 
 /** Every entity, as a class list: globs would point at .ts files under Jest. */
 export const ENTITIES = [
@@ -19,4 +21,6 @@ export const ENTITIES = [
   StrategyLog,
   Signal,
   Task,
+  FreqtradeInstallation,
+  BotLease,
 ];

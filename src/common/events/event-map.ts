@@ -8,7 +8,24 @@ export const Events = {
   SignalCreated: 'signal.created',
   SystemAlert: 'system.alert',
   TaskProgress: 'task.progress',
+  StrategyRuntimeFailed: 'strategy.runtime_failed',
+  StrategyRuntimeRecovered: 'strategy.runtime_recovered',
 } as const;
+
+/** A running strategy's bot died on its own; `retryInMs` null when no automatic restart is left. */
+export interface StrategyRuntimeFailedEvent {
+  strategyId: number;
+  ownerId: number;
+  reason: string;
+  lastLines: string[];
+  retryInMs: number | null;
+}
+
+/** An automatic restart after a crash brought the bot back. */
+export interface StrategyRuntimeRecoveredEvent {
+  strategyId: number;
+  ownerId: number;
+}
 
 /** Something an operator should see now (a bot crashed, a proxy died); ownerId null: everyone. */
 export interface SystemAlertEvent {
@@ -51,4 +68,6 @@ export interface EventPayloads {
   [Events.SignalCreated]: SignalCreatedEvent;
   [Events.SystemAlert]: SystemAlertEvent;
   [Events.TaskProgress]: TaskProgressEvent;
+  [Events.StrategyRuntimeFailed]: StrategyRuntimeFailedEvent;
+  [Events.StrategyRuntimeRecovered]: StrategyRuntimeRecoveredEvent;
 }

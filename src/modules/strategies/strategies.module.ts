@@ -13,7 +13,7 @@ import { StrategyDraftsService } from './strategy-drafts.service.js';
 import { StrategyFilesService } from './strategy-files.service.js';
 import { StrategyLifecycleService } from './strategy-lifecycle.service.js';
 import { StrategyLogsService } from './strategy-logs.service.js';
-import { STRATEGY_RUNTIME, UnavailableStrategyRuntime } from './strategy-runtime.port.js';
+import { STRATEGY_RUNTIME, StrategyRuntimeRegistry } from './strategy-runtime.port.js';
 import { StrategySignalStatsRegistry } from './strategy-signal-stats.js';
 import { StrategyVersionWriter } from './strategy-version-writer.service.js';
 import { StrategyVersionsController } from './strategy-versions.controller.js';
@@ -34,9 +34,16 @@ import { StrategyVersionsService } from './strategy-versions.service.js';
     StrategyFilesService,
     ExchangeCatalog,
     StrategySignalStatsRegistry,
-    // Replaced by the FreqTrade runtime when it lands; until then starting answers 503 honestly.
-    { provide: STRATEGY_RUNTIME, useClass: UnavailableStrategyRuntime },
+    StrategyRuntimeRegistry,
+    // The FreqTrade module plugs its runtime into the registry; without it starting answers 503.
+    { provide: STRATEGY_RUNTIME, useExisting: StrategyRuntimeRegistry },
   ],
-  exports: [StrategiesService, StrategyLogsService, StrategySignalStatsRegistry],
+  exports: [
+    StrategiesService,
+    StrategyLogsService,
+    StrategySignalStatsRegistry,
+    StrategyRuntimeRegistry,
+    StrategyLifecycleService,
+  ],
 })
 export class StrategiesModule {}

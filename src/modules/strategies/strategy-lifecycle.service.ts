@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { AppException } from '../../common/errors/app.exception.js';
-import { Events, type StrategyStatusChangedEvent } from '../../common/events/event-map.js';
+import {
+  Events,
+  type StrategyRuntimeFailedEvent,
+  type StrategyRuntimeRecoveredEvent,
+  type StrategyStatusChangedEvent,
+} from '../../common/events/event-map.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
 import { Strategy, type StrategyStatus } from './entities/strategy.entity.js';
 import { StrategyFilesService } from './strategy-files.service.js';
@@ -77,6 +82,63 @@ export class StrategyLifecycleService {
     await this.move(strategy, 'stopped', { runningSince: null, healthScore: null }, reason);
     await this.logs.append(strategy.id, [{ level: 'INFO', message: `Stopped (${reason})` }]);
     return this.current(strategy.id);
+  }
+
+  /**
+   * Brings back a strategy whose desired state is running after its bot was lost with the instance
+   * that ran it (our own restart, or another instance's death). The caller holds its lease.
+   */
+  async resume(strategy: Strategy): Promise<void> {
+    await this.claim(strategy, ['running', 'starting'], 'starting');
+    await this.logs.append(strategy.id, [{ level: 'INFO', message: `Resuming version ${strategy.version}` }]);
+    try {
+      await this.runtime.start(await this.specOf(strategy));
+    } catch (err) {
+      await this.move(
+        strategy,
+        'error',
+        { lastError: errorText(err), runningSince: null, healthScore: null },
+        'resume failed',
+      );
+      await this.logs.append(strategy.id, [{ level: 'ERROR', message: `Resume failed: ${errorText(err)}` }]);
+      throw err;
+    }
+    const now = new Date(this.clock.now());
+    await this.move(strategy, 'running', { runningSince: now, lastRunAt: now, lastError: null }, 'resumed');
+  }
+
+  @OnEvent(Events.StrategyRuntimeFailed, { async: true, promisify: true })
+  async onRuntimeFailed(e: StrategyRuntimeFailedEvent): Promise<void> {
+    const strategy = await this.strategies.findOneBy({ id: e.strategyId });
+    if (!strategy || (strategy.status !== 'running' && strategy.status !== 'error')) return;
+    const next =
+      e.retryInMs === null
+        ? 'no restarts left this hour'
+        : `restarting in ${Math.round(e.retryInMs / 1000)} s`;
+    const detail = e.lastLines.length ? `\n${e.lastLines.join('\n')}` : '';
+    await this.move(
+      strategy,
+      'error',
+      { lastError: `${e.reason}${detail}`.slice(0, 2000), healthScore: 0 },
+      `${e.reason}; ${next}`,
+    );
+    await this.logs.append(strategy.id, [{ level: 'ERROR', message: `${e.reason}; ${next}${detail}` }]);
+  }
+
+  @OnEvent(Events.StrategyRuntimeRecovered, { async: true, promisify: true })
+  async onRuntimeRecovered(e: StrategyRuntimeRecoveredEvent): Promise<void> {
+    const strategy = await this.strategies.findOneBy({ id: e.strategyId });
+    if (!strategy || strategy.status !== 'error') return;
+    const now = new Date(this.clock.now());
+    await this.move(
+      strategy,
+      'running',
+      { runningSince: now, lastRunAt: now, lastError: null },
+      'restarted after a crash',
+    );
+    await this.logs.append(strategy.id, [
+      { level: 'INFO', message: 'Running again after an automatic restart' },
+    ]);
   }
 
   /** After a new version of a running strategy: the bot restarts on it. */

@@ -36,7 +36,7 @@ const notInstalled = () =>
     hint: 'FreqTrade is not installed on this server yet: strategies can be created, edited and versioned, but not run',
   });
 
-/** The runtime until the FreqTrade runtime lands: honest about having nothing to run strategies with. */
+/** Honest about having nothing to run strategies with (no runtime module loaded). */
 @Injectable()
 export class UnavailableStrategyRuntime implements StrategyRuntime {
   ensureAvailable(): Promise<void> {
@@ -50,5 +50,32 @@ export class UnavailableStrategyRuntime implements StrategyRuntime {
   }
   restart(): Promise<void> {
     return Promise.reject(notInstalled());
+  }
+}
+
+/**
+ * The STRATEGY_RUNTIME the strategies module injects. The FreqTrade module (which depends on this
+ * one, for the signal journal) plugs its runtime in at start-up; until then — or in a build
+ * without it — every call answers 503 honestly.
+ */
+@Injectable()
+export class StrategyRuntimeRegistry implements StrategyRuntime {
+  private runtime: StrategyRuntime = new UnavailableStrategyRuntime();
+
+  use(runtime: StrategyRuntime): void {
+    this.runtime = runtime;
+  }
+
+  ensureAvailable(): Promise<void> {
+    return this.runtime.ensureAvailable();
+  }
+  start(spec: StrategyRunSpec): Promise<void> {
+    return this.runtime.start(spec);
+  }
+  stop(strategyId: number): Promise<void> {
+    return this.runtime.stop(strategyId);
+  }
+  restart(spec: StrategyRunSpec): Promise<void> {
+    return this.runtime.restart(spec);
   }
 }

@@ -7,6 +7,7 @@ import { AppException } from '../../common/errors/app.exception.js';
 import { wireTimestamp } from '../../common/http/envelope.js';
 import { CACHE_BACKEND, type CacheBackend } from '../../infra/cache/cache.port.js';
 import { HostMetrics } from './host-metrics.js';
+import type { JsonObject } from '../../common/types/json.js';
 import type { HealthResponseDto } from './dto/health.response.dto.js';
 
 export type ComponentStatus = 'healthy' | 'degraded' | 'unhealthy' | 'embedded' | 'not_configured';
@@ -16,6 +17,8 @@ export interface HealthIndicator {
   name: string;
   /** Unhealthy here makes the whole system degraded; only the database makes it unhealthy. */
   check(): Promise<ComponentStatus>;
+  /** Figures shown under `details.<name>` (versions, counts); never secrets. */
+  details?(): Promise<JsonObject>;
 }
 
 const DB_TIMEOUT_MS = 2000;
@@ -52,6 +55,12 @@ export class HealthService {
     ]);
     const components: Record<string, ComponentStatus> = { database, redis };
     this.indicators.forEach((i, n) => (components[i.name] = others[n]!));
+    const details: Record<string, JsonObject> = {};
+    await Promise.all(
+      this.indicators.map(async (i) => {
+        if (i.details) details[i.name] = await i.details().catch(() => ({ error: 'unavailable' }));
+      }),
+    );
     const status =
       database === 'unhealthy'
         ? 'unhealthy'
@@ -62,6 +71,7 @@ export class HealthService {
       status,
       timestamp: wireTimestamp(),
       components,
+      details,
       metrics: {
         cpu_percent: this.host.cpuPercent(),
         memory_percent: this.host.memoryPercent(),

@@ -23,5 +23,12 @@ export class HealthResponseDto {
     example: { database: 'healthy', redis: 'embedded' },
   })
   components!: Record<string, string>;
+  /** Per component, figures behind its status, e.g. freqtrade: active_version, bots_running, bots_unhealthy. */
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: true },
+    example: { freqtrade: { active_version: '2025.8', bots_running: 2, bots_unhealthy: 0 } },
+  })
+  details!: Record<string, Record<string, unknown>>;
   metrics!: HealthMetricsDto;
 }

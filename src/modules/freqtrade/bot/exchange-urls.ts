@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { JsonObject } from '../../../common/types/json.js';
+import { runCommand } from '../../../infra/process/run-command.js';
+
+// Prints ccxt's REST `urls.api` of one exchange as JSON, from the very ccxt the bot imports.
+const PRINT_URLS = `import json, sys, ccxt
+print(json.dumps(getattr(ccxt, sys.argv[1])().urls.get("api")))`;
+
+/**
+ * Rewrites every http(s) URL in ccxt's `urls.api` to `base`, keeping its path: with
+ * {"binance": "http://127.0.0.1:9901"}, `https://fapi.binance.com/fapi/v1` becomes
+ * `http://127.0.0.1:9901/fapi/v1`. WebSocket URLs are left alone (bots run with enable_ws false).
+ */
+export function rewriteApiUrls(api: unknown, base: string): unknown {
+  if (typeof api === 'string') {
+    if (!/^https?:\/\//.test(api)) return api;
+    const u = new URL(api);
+    return `${base}${u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '')}${u.search}`;
+  }
+  if (api && typeof api === 'object' && !Array.isArray(api)) {
+    return Object.fromEntries(Object.entries(api).map(([k, v]) => [k, rewriteApiUrls(v, base)]));
+  }
+  return api;
+}
+
+const cache = new Map<string, Promise<unknown>>();
+
+async function ccxtApiUrls(bin: string, exchange: string, env: Record<string, string>): Promise<unknown> {
+  const python = path.join(path.dirname(bin), 'python');
+  if (existsSync(python)) {
+    const r = await runCommand(python, ['-c', PRINT_URLS, exchange], { env, timeoutMs: 60_000 });
+    if (r.code === 0) return JSON.parse(r.stdout.trim()) as unknown;
+  }
+  // FREQTRADE_BIN outside a venv: our own ccxt knows the same keys (same code generator, maybe newer).
+  const ccxt = (await import('ccxt')) as unknown as { default?: Record<string, unknown> } & Record<
+    string,
+    unknown
+  >;
+  const mod = (ccxt.default ?? ccxt) as Record<string, new () => { urls: { api: unknown } }>;
+  const Ctor = mod[exchange];
+  if (!Ctor) throw new Error(`ccxt does not know the exchange "${exchange}"`);
+  return new Ctor().urls.api;
+}
+
+/** The `urls.api` override for a bot, or null when EXCHANGE_URL_OVERRIDES does not name its exchange. */
+export async function exchangeUrlOverrides(
+  bin: string,
+  exchange: string,
+  overrides: Readonly<Record<string, string>>,
+  env: Record<string, string>,
+): Promise<JsonObject | null> {
+  const base = overrides[exchange];
+  if (!base) return null;
+  const key = `${bin}\0${exchange}`;
+  let urls = cache.get(key);
+  if (!urls) {
+    urls = ccxtApiUrls(bin, exchange, env);
+    cache.set(key, urls);
+    urls.catch(() => cache.delete(key));
+  }
+  const rewritten = rewriteApiUrls(await urls, base);
+  return (typeof rewritten === 'string' ? { public: rewritten } : rewritten) as JsonObject;
+}

@@ -1,0 +1,57 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SignalsModule } from '../signals/signals.module.js';
+import { Strategy } from '../strategies/entities/strategy.entity.js';
+import { StrategiesModule } from '../strategies/strategies.module.js';
+import { HealthService } from '../system/health.service.js';
+import { SystemModule } from '../system/system.module.js';
+import { TasksModule } from '../tasks/tasks.module.js';
+import { BotLeases } from './bot-leases.service.js';
+import { BotScheduler } from './bot-scheduler.service.js';
+import { BotLease } from './entities/bot-lease.entity.js';
+import { FreqtradeInstallation } from './entities/freqtrade-installation.entity.js';
+import { FreqtradeRuntime } from './freqtrade-runtime.service.js';
+import { BotHealthService, HEALTHY_SCORE } from './health/bot-health.service.js';
+import { FreqtradeInstallationsService } from './install/freqtrade-installations.service.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([FreqtradeInstallation, BotLease, Strategy]),
+    StrategiesModule,
+    SignalsModule,
+    SystemModule,
+    TasksModule,
+  ],
+  providers: [FreqtradeInstallationsService, FreqtradeRuntime, BotLeases, BotHealthService, BotScheduler],
+  exports: [FreqtradeInstallationsService, FreqtradeRuntime],
+})
+export class FreqtradeModule implements OnModuleInit {
+  constructor(
+    private readonly health: HealthService,
+    private readonly installations: FreqtradeInstallationsService,
+    private readonly bots: BotHealthService,
+  ) {}
+
+  onModuleInit(): void {
+    this.health.register({
+      name: 'freqtrade',
+      check: async () => {
+        const active = await this.installations.active();
+        if (!active) return 'not_configured';
+        const { unhealthy } = this.bots.summary();
+        return unhealthy ? 'degraded' : 'healthy';
+      },
+      details: async () => {
+        const active = await this.installations.active();
+        const { running, unhealthy } = this.bots.summary();
+        return {
+          active_version: active?.version ?? null,
+          source: active?.source ?? null,
+          bots_running: running,
+          bots_unhealthy: unhealthy,
+          healthy_score_threshold: HEALTHY_SCORE,
+        };
+      },
+    });
+  }
+}

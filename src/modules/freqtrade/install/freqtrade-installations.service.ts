@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppException } from '../../../common/errors/app.exception.js';
+import type { AppConfig } from '../../../config/app-config.js';
+import { APP_CONFIG } from '../../../config/config.module.js';
+import { CLOCK, type Clock } from '../../../infra/clock/clock.port.js';
+import { TaskRunner, type TaskContext } from '../../tasks/task-runner.service.js';
+import type { TaskResponseDto } from '../../tasks/dto/task.response.dto.js';
+import { FreqtradeInstallation } from '../entities/freqtrade-installation.entity.js';
+import { InstallError, installFreqtradeVenv, probeFreqtrade } from './venv-installer.js';
+
+/** The freqtrade a bot is started with. */
+export interface ActiveFreqtrade {
+  bin: string;
+  version: string;
+  source: 'FREQTRADE_BIN' | 'managed';
+}
+
+export const INSTALL_HINT =
+  'Install it with `npm run freqtrade:install` (or `npm run demo`), or point FREQTRADE_BIN at an existing freqtrade';
+
+/**
+ * Managed freqtrade installations (one venv per version, one active) and FREQTRADE_BIN. Installs
+ * run as tasks, so their progress is visible in /tasks and on the sockets, and they can be cancelled.
+ */
+@Injectable()
+export class FreqtradeInstallationsService {
+  private readonly logger = new Logger(FreqtradeInstallationsService.name);
+  private external?: Promise<ActiveFreqtrade | null>;
+
+  constructor(
+    @InjectRepository(FreqtradeInstallation) private readonly rows: Repository<FreqtradeInstallation>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tasks: TaskRunner,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  venvDir(version: string): string {
+    return path.join(this.config.paths.dataDir, 'freqtrade', 'versions', version, 'venv');
+  }
+
+  /** FREQTRADE_BIN when set (its version probed once), else the active managed install; null: none. */
+  async active(): Promise<ActiveFreqtrade | null> {
+    const bin = this.config.freqtrade.bin;
+    if (bin) {
+      this.external ??= probeFreqtrade(bin, this.config.freqtrade.childEnv).then(
+        (v) => ({ bin, version: v.freqtrade, source: 'FREQTRADE_BIN' as const }),
+        (err: Error) => {
+          this.logger.error(`FREQTRADE_BIN=${bin} is not usable: ${err.message}`);
+          this.external = undefined;
+          return null;
+        },
+      );
+      return this.external;
+    }
+    const row = await this.rows.findOneBy({ isActive: true, status: 'installed' });
+    if (!row || !existsSync(row.binPath)) return null;
+    return { bin: row.binPath, version: row.version, source: 'managed' };
+  }
+
+  async requireActive(): Promise<ActiveFreqtrade> {
+    const active = await this.active();
+    if (!active) throw new AppException('FREQTRADE_NOT_INSTALLED', { hint: INSTALL_HINT });
+    return active;
+  }
+
+  list(): Promise<FreqtradeInstallation[]> {
+    return this.rows.find({ order: { version: 'DESC' } });
+  }
+
+  /** Starts an install task and answers with it at once. */
+  async install(version: string, userId: number | null = null): Promise<TaskResponseDto> {
+    const existing = await this.rows.findOneBy({ version });
+    if (existing?.status === 'installing')
+      throw new AppException('FREQTRADE_INSTALL_IN_PROGRESS', { version, task_id: existing.taskId });
+    const task = await this.tasks.submit(
+      {
+        taskName: 'freqtrade.install',
+        args: { version },
+        userId,
+        relatedType: 'freqtrade_version',
+        relatedId: version,
+      },
+      (ctx) => this.runInstall(version, ctx),
+    );
+    return task;
+  }
+
+  private async runInstall(
+    version: string,
+    ctx: TaskContext,
+  ): Promise<{ version: string; venv: string; active: boolean }> {
+    const venvDir = this.venvDir(version);
+    const row =
+      (await this.rows.findOneBy({ version })) ??
+      this.rows.create({ version, venvPath: venvDir, binPath: path.join(venvDir, 'bin', 'freqtrade') });
+    Object.assign(row, { status: 'installing', error: null, taskId: ctx.taskId, venvPath: venvDir });
+    await this.rows.save(row);
+    try {
+      const done = await installFreqtradeVenv({
+        version,
+        venvDir,
+        python: this.config.freqtrade.python,
+        env: this.config.freqtrade.childEnv,
+        signal: ctx.signal,
+        onProgress: (pct, msg) => ctx.progress(pct, msg),
+      });
+      const hasActive = await this.rows.existsBy({ isActive: true });
+      Object.assign(row, {
+        status: 'installed',
+        binPath: done.bin,
+        pythonVersion: done.pythonVersion,
+        ccxtVersion: done.ccxtVersion,
+        installedAt: new Date(this.clock.now()),
+        isActive: row.isActive || !hasActive,
+      });
+      await this.rows.save(row);
+      return { version, venv: venvDir, active: row.isActive };
+    } catch (err) {
+      const message = err instanceof InstallError ? err.message : `install failed: ${(err as Error).message}`;
+      await this.rows.update(
+        { id: row.id },
+        { status: 'failed', error: message.slice(0, 4000), isActive: false },
+      );
+      throw err;
+    }
+  }
+}
