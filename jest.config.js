@@ -33,6 +33,9 @@ const base = {
 export default {
   // Per-project testTimeout is ignored by Jest 30; the e2e suites boot whole applications.
   testTimeout: 60_000,
+  // Each e2e file boots whole applications; run in band, the heap of one process grows past 4 GB
+  // over the run. A limit puts the files in a worker that is replaced whenever it grows beyond it.
+  workerIdleMemoryLimit: '1536MB',
   projects: [
     {
       ...base,

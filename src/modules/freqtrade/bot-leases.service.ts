@@ -62,7 +62,9 @@ export class BotLeases {
     const rows: { id: number }[] = await this.db.query(
       `SELECT s.id FROM strategies s
        LEFT JOIN bot_leases l ON l.strategy_id = s.id
-       WHERE s.status IN ('running', 'starting') AND s.type = 'signal_monitor'
+       WHERE s.type = 'signal_monitor'
+         -- 'starting' for minutes means the instance starting it is gone; a fresh one is mid-start.
+         AND (s.status = 'running' OR (s.status = 'starting' AND s.updated_at < now() - interval '2 minutes'))
          AND (l.strategy_id IS NULL OR l.expires_at < now() OR l.instance = $1)
          AND NOT (s.id = ANY($2::int[]))
        ORDER BY s.id`,

@@ -26,6 +26,7 @@ import { exchangeUrlOverrides } from './bot/exchange-urls.js';
 import { FreqtradeApiClient } from './bot/freqtrade-api.client.js';
 import type { FreqtradeLogRecord } from './bot/freqtrade-log-parser.js';
 import { freePort } from './bot/free-port.js';
+import { forgetBotPid, killStaleBot, recordBotPid } from './bot/stale-bot.js';
 import { BotCapture } from './capture/bot-capture.js';
 import { FreqtradeInstallationsService } from './install/freqtrade-installations.service.js';
 import { BotLeases } from './bot-leases.service.js';
@@ -136,6 +137,9 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
     const pairs = Array.isArray(spec.config.pair_whitelist) ? spec.config.pair_whitelist.map(String) : [];
     const exchange = str(spec.config.exchange, 'binance');
     const w = botWorkdir(this.config.paths.dataDir, spec.strategyId);
+    const stale = await killStaleBot(w.dir, w.configFile);
+    if (stale)
+      this.logger.warn(`strategy ${spec.strategyId}: killed bot ${stale} left over from a previous run`);
     await prepareWorkdir(w, spec, className, ft.bin, env);
     await checkStrategyLoads(w, className, ft.bin, env);
     const api: BotApiCredentials = {
@@ -167,10 +171,14 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
       userDataDir: w.userDataDir,
       env,
       onLogs: (records) => this.storeLogs(bot, records),
-      onExit,
+      onExit: (info) => {
+        forgetBotPid(w.dir);
+        onExit(info);
+      },
     });
     const startedAt = this.clock.now();
     process.start();
+    recordBotPid(w.dir, process.pid);
     const client = new FreqtradeApiClient(api);
     await this.waitReady(process, client, `btcw-${spec.strategyId}`);
     const capture = new BotCapture({

@@ -137,6 +137,12 @@ export class TaskRunner implements OnModuleInit, OnModuleDestroy, BeforeApplicat
     return toTaskResponse(task);
   }
 
+  /** The task as stored now, or null when there is no such task. */
+  async get(taskId: string): Promise<TaskResponseDto | null> {
+    const task = await this.records.get(taskId);
+    return task ? toTaskResponse(task) : null;
+  }
+
   async wait(taskId: string): Promise<TaskResponseDto> {
     const local = this.running.get(taskId);
     if (local) await local.done;

@@ -82,6 +82,8 @@ export function buildBotConfig(i: BotConfigInput): JsonObject {
       username: i.api.username,
       password: i.api.password,
     },
+    // Lets a strategy's self.dp.send_msg() reach the message websocket (logged as strategy_msg).
+    apiserver: { allow_custom_messages: true },
     internals: { process_throttle_secs: i.processThrottleSeconds, heartbeat_interval: 60 },
     dataformat_ohlcv: 'feather',
     dataformat_trades: 'feather',

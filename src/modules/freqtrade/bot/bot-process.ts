@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { killGroup } from '../../../infra/process/run-command.js';
 import { FreqtradeLogParser, type FreqtradeLogRecord } from './freqtrade-log-parser.js';
+import { redactSecrets } from './log-redaction.js';
 
 export interface BotProcessOptions {
   bin: string;
@@ -56,7 +57,7 @@ export class BotProcess {
     this.child = child;
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
-      for (const line of text.split('\n')) if (line.trim()) this.keepTail(line);
+      for (const line of text.split('\n')) if (line.trim()) this.keepTail(redactSecrets(line));
       this.buffer.push(...this.parser.push(text));
       // A burst (a record and its traceback) arrives within the flush interval; then the record
       // held for continuations is complete too.
@@ -115,6 +116,7 @@ export class BotProcess {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (!this.buffer.length) return;
-    this.o.onLogs(this.buffer.splice(0));
+    // Redacted as whole records: a secret split across two reads is still caught.
+    this.o.onLogs(this.buffer.splice(0).map((r) => ({ ...r, message: redactSecrets(r.message) })));
   }
 }

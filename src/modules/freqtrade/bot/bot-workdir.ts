@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AppException } from '../../../common/errors/app.exception.js';
 import type { JsonObject } from '../../../common/types/json.js';
 import { runCommand } from '../../../infra/process/run-command.js';
+import { redactSecrets } from './log-redaction.js';
 import type { StrategyRunSpec } from '../../strategies/strategy-runtime.port.js';
 
 export interface BotWorkdir {
@@ -102,6 +103,6 @@ export async function checkStrategyLoads(
   throw new AppException('STRATEGY_LOAD_FAILED', {
     strategy_class: className,
     reason,
-    freqtrade_output: r.tail.slice(-15).join('\n'),
+    freqtrade_output: redactSecrets(r.tail.slice(-15).join('\n')),
   });
 }

@@ -20,7 +20,7 @@ export interface ActiveFreqtrade {
 }
 
 export const INSTALL_HINT =
-  'Install it with `npm run freqtrade:install` (or `npm run demo`), or point FREQTRADE_BIN at an existing freqtrade';
+  'FreqTrade is not installed on this server: install it with `npm run freqtrade:install` (or `npm run demo`), or point FREQTRADE_BIN at an existing freqtrade';
 
 /**
  * Managed freqtrade installations (one venv per version, one active) and FREQTRADE_BIN. Installs
@@ -74,8 +74,12 @@ export class FreqtradeInstallationsService {
   /** Starts an install task and answers with it at once. */
   async install(version: string, userId: number | null = null): Promise<TaskResponseDto> {
     const existing = await this.rows.findOneBy({ version });
-    if (existing?.status === 'installing')
-      throw new AppException('FREQTRADE_INSTALL_IN_PROGRESS', { version, task_id: existing.taskId });
+    if (existing?.status === 'installing') {
+      // Its task may have died with an instance (the runner marks such tasks FAILURE): then it is over.
+      const task = existing.taskId ? await this.tasks.get(existing.taskId) : null;
+      if (task && (task.status === 'PENDING' || task.status === 'STARTED' || task.status === 'RETRY'))
+        throw new AppException('FREQTRADE_INSTALL_IN_PROGRESS', { version, task_id: existing.taskId });
+    }
     const task = await this.tasks.submit(
       {
         taskName: 'freqtrade.install',
