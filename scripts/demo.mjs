@@ -81,7 +81,10 @@ server.once('exit', (code) => {
 async function call(method, p, token, payload) {
   const res = await fetch(`${base}/api/v1${p}`, {
     method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(payload ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: payload ? JSON.stringify(payload) : undefined,
   });
   return { status: res.status, body: await res.json() };
