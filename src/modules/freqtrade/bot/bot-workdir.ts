@@ -1,4 +1,14 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { AppException } from '../../../common/errors/app.exception.js';
 import type { JsonObject } from '../../../common/types/json.js';
@@ -77,6 +87,24 @@ const IMPORT_FAILURE = /Could not import (.+?) due to '(.*)'$/;
  * load, and freqtrade's WARNING line says why (freqtrade-reference §6.1). → 422 STRATEGY_LOAD_FAILED.
  */
 export async function checkStrategyLoads(
+  w: BotWorkdir,
+  className: string,
+  bin: string,
+  env: Record<string, string>,
+): Promise<void> {
+  // The check costs ~2 s (a Python start importing freqtrade); a restart of an unchanged source
+  // with the same freqtrade skips it.
+  const hash = createHash('sha256').update(`${bin}\0${className}`);
+  for (const f of readdirSync(w.strategyDir).sort())
+    hash.update(`\0${f}\0`).update(readFileSync(path.join(w.strategyDir, f)));
+  const key = hash.digest('hex');
+  const marker = path.join(w.dir, '.load-checked');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === key) return;
+  await listStrategies(w, className, bin, env);
+  writeFileSync(marker, key);
+}
+
+async function listStrategies(
   w: BotWorkdir,
   className: string,
   bin: string,

@@ -46,6 +46,7 @@ const SUBSCRIBE = [
 const IDLE_PING_MS = 30_000;
 const PONG_WAIT_MS = 10_000;
 const INGEST_RETRIES = 3;
+const MAX_BATCH = 2000;
 
 /**
  * The bot's message websocket → the signal journal. Subscribes at once (freqtrade has no replay),
@@ -72,7 +73,9 @@ export class BotCapture {
   private reconnectTimer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
   private pongTimer?: NodeJS.Timeout;
-  private chain: Promise<void> = Promise.resolve();
+  /** Candidates received and not yet handed to the journal, in arrival order. */
+  private readonly queue: SignalCandidate[] = [];
+  private draining?: Promise<void>;
   private readonly now: () => number;
   private readonly connectedWaiters: (() => void)[] = [];
   /** Pairs whose history this connection has received (or asked for after their first analysis). */
@@ -99,7 +102,7 @@ export class BotCapture {
     this.clearKeepalive();
     this.ws?.terminate();
     this.connectedWaiters.splice(0).forEach((r) => r());
-    await this.chain;
+    await this.draining;
   }
 
   /** Lets tests and the bench feed frames exactly as they come off the socket. */
@@ -112,7 +115,7 @@ export class BotCapture {
       this.stats.badFrames++;
       const why = err instanceof FrameError ? err.message : String(err);
       this.o.onNotice('WARNING', `ignored a malformed frame from the bot: ${why}`, 'capture');
-      return this.chain;
+      return this.draining ?? Promise.resolve();
     }
     switch (msg.type) {
       case 'analyzed_df': {
@@ -121,7 +124,10 @@ export class BotCapture {
         // A broadcast carries one row; more rows is the history we asked for.
         if (msg.rows.length > 1) this.backfilled.add(msg.pair);
         const candidates = candidatesFrom(msg, this.o);
-        if (candidates.length) this.chain = this.chain.then(() => this.ingest(candidates));
+        if (candidates.length) {
+          this.queue.push(...candidates);
+          return this.drain();
+        }
         break;
       }
       case 'new_candle':
@@ -144,7 +150,24 @@ export class BotCapture {
       default:
         break;
     }
-    return this.chain;
+    return this.draining ?? Promise.resolve();
+  }
+
+  /**
+   * One ingest at a time, in order; whatever arrived while one was in flight goes in the next,
+   * as one batch — so a burst of frames costs a few round trips, not one each. Resolves when the
+   * queue is empty (the frame that called it included).
+   */
+  private drain(): Promise<void> {
+    this.draining ??= (async () => {
+      try {
+        while (this.queue.length) await this.ingest(this.queue.splice(0, MAX_BATCH));
+      } finally {
+        // No await between the last check of the queue and here: nothing can be left behind.
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
   }
 
   private async ingest(candidates: SignalCandidate[]): Promise<void> {
