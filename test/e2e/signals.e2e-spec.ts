@@ -501,6 +501,32 @@ describe.each(MODES)('signals journal (%s)', (mode) => {
     expect(events.length).toBe(before + 3);
   });
 
+  it('counts a long list only so far: total is then a lower bound, and exact again near the end', async () => {
+    const user = await createUser(t);
+    const id = await createStrategy(user, 'Busy');
+    const n = 1_050;
+    const ingest = t.app.get(SignalsService);
+    for (let i = 0; i < n; i += 350)
+      await ingest.ingest(
+        Array.from({ length: Math.min(350, n - i) }, (_, k) =>
+          candidate(id, 0, { candleTime: new Date(base - (i + k) * 60_000), timeframe: '1m' }),
+        ),
+      );
+    const first = await list(user, '?page_size=20');
+    expect(first.pagination).toEqual({
+      page: 1,
+      page_size: 20,
+      total: 1000,
+      total_pages: 50,
+      total_is_lower_bound: true,
+    });
+    expect(first.data.next_cursor).toEqual(expect.any(String));
+    const near = await list(user, '?page_size=20&page=50');
+    expect(near.pagination).toMatchObject({ total: n, total_pages: 53, total_is_lower_bound: false });
+    const filtered = await list(user, `?strategy_id=${id}&pair=ETH/USDT`);
+    expect(filtered.pagination).toMatchObject({ total: 0, total_is_lower_bound: false });
+  });
+
   it('the hot window is rebuilt from PostgreSQL when the cache has lost it', async () => {
     const stats = async () =>
       body(
