@@ -19,11 +19,11 @@ export interface RealtimeTransport {
 // Named apart from the per-message channel of earlier releases, so mixed versions never misread each other.
 const CHANNEL = 'realtime:batches';
 
-/** What crosses instances: the messages of one flush, in order, and the instance they came from. */
-interface Batch {
-  origin: string;
-  messages: RoutedMessage[];
-}
+/**
+ * What crosses instances: `<origin> <JSON array of the flush's messages, in order>`. The origin
+ * comes first so an instance skips its own batches without parsing them.
+ */
+const encode = (origin: string, messages: RoutedMessage[]) => `${origin} ${JSON.stringify(messages)}`;
 
 /**
  * Domain events → realtime messages, fed to every transport. Messages queue up and are flushed
@@ -49,9 +49,10 @@ export class RealtimeBus implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    const own = `${this.origin} `;
     this.unsubscribe = await this.pubsub.subscribe(CHANNEL, (raw) => {
-      const batch = JSON.parse(raw) as Batch;
-      if (batch.origin !== this.origin) this.deliver(batch.messages);
+      if (raw.startsWith(own)) return; // delivered here when it was flushed
+      this.deliver(JSON.parse(raw.slice(raw.indexOf(' ') + 1)) as RoutedMessage[]);
     });
   }
 
@@ -76,10 +77,9 @@ export class RealtimeBus implements OnModuleInit, OnModuleDestroy {
     this.queue = [];
     this.flushed = undefined;
     this.deliver(messages);
-    const batch: Batch = { origin: this.origin, messages };
     // Local connections already have them; a PubSub outage costs only the other instances' copies.
     await this.pubsub
-      .publish(CHANNEL, JSON.stringify(batch))
+      .publish(CHANNEL, encode(this.origin, messages))
       .catch((err: unknown) =>
         this.logger.warn(`${messages.length} realtime message(s) not published: ${(err as Error).message}`),
       );
