@@ -478,7 +478,7 @@ describe.each(MODES)('signals journal (%s)', (mode) => {
     const before = events.length;
     const batch = [
       candidate(id, 5, { indicators: { zeta: 1e-7, a: null, mid: Number.NaN, big: 1e21 } }),
-      candidate(id, 5, { kind: 'exit_long', strength: '64.444', tag: 'x'.repeat(300) }),
+      candidate(id, 5, { kind: 'exit_long', strength: '64.444', tag: 'x'.repeat(250) + '🚀'.repeat(10) }),
       candidate(id, 6, { strength: undefined, price: 0.1 + 0.2 }),
       candidate(id, 5),
     ];
@@ -497,6 +497,7 @@ describe.each(MODES)('signals journal (%s)', (mode) => {
       });
       expect(signal).toEqual(body(res).data);
     }
+    expect(mine[1]!.tag).toBe('x'.repeat(250) + '🚀'.repeat(5)); // 255 characters, as varchar(255) counts
     expect(await t.app.get(SignalsService).ingest(batch)).toMatchObject({ stored: 0, duplicates: 4 });
     expect(events.length).toBe(before + 3);
   });

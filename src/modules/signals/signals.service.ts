@@ -85,7 +85,7 @@ export class SignalsService {
       }
       result.stored = createdAt.size;
       result.duplicates += accepted.length - createdAt.size;
-      if (createdAt.size) this.publish(accepted, createdAt);
+      if (createdAt.size) this.announce(accepted, createdAt);
       return result;
     }
   }
@@ -129,7 +129,7 @@ export class SignalsService {
   }
 
   /** Events first (realtime latency), then the hot window; both in candidate order. */
-  private publish(accepted: Accepted[], createdAt: Map<string, Date>): void {
+  private announce(accepted: Accepted[], createdAt: Map<string, Date>): void {
     const stored = accepted.filter((a) => createdAt.has(a.id));
     for (const a of stored) {
       const event: SignalCreatedEvent = {
@@ -200,10 +200,15 @@ function classify(
       level,
       price: Number(c.price),
       indicators: JSON.stringify(c.indicators ?? {}),
-      tag: c.tag ? c.tag.slice(0, 255) : null,
+      tag: c.tag ? truncate(c.tag, 255) : null,
     });
   }
   return { result, accepted };
+}
+
+/** At most `max` characters, as varchar(max) counts them (code points: a surrogate pair stays whole). */
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : Array.from(text).slice(0, max).join('');
 }
 
 /**
