@@ -125,13 +125,11 @@ export class SignalsQueryService {
       .orderBy()
       .limit(limit)
       .getQueryAndParameters();
-    const [row] = (await this.signals.query(
+    const rows: { n: number }[] = await this.signals.query(
       `SELECT count(*)::int AS n FROM (${sql}) AS matching`,
       params,
-    )) as {
-      n: number;
-    }[];
-    return row!.n;
+    );
+    return rows[0]!.n;
   }
 
   async get(ownerId: number, id: string): Promise<SignalResponseDto> {
