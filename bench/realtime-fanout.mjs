@@ -6,12 +6,13 @@
 //   node bench/realtime-fanout.mjs   # BENCH_CLIENTS=… to change the 1,000
 //
 // The app listens on 127.0.0.1 (random port) on a temporary PostgreSQL database and a Redis key
-// prefix of its own (socket.io Redis adapter in the path, as in production). The clients
-// (socket.io-client, websocket transport only, reconnection off, forceNew: one connection each)
-// connect 50 at a time from a worker thread (their own event loop; on this 2-core machine the
-// server, PostgreSQL, Redis and all clients share the cores). Then 2 warm-up rounds and 20 timed
-// rounds, 200 ms apart: t0 just before SignalsService.ingest([one signal]); the worker notes when
-// the first and the last client received it (same monotonic clock). Everything is closed at the end.
+// prefix of its own (Redis in the path: the realtime bus publishes every batch there, as in
+// production). The clients (socket.io-client, websocket transport only, reconnection off, forceNew:
+// one connection each) connect 50 at a time from a worker thread (their own event loop; on this
+// 2-core machine the server, PostgreSQL, Redis and all clients share the cores). Then 2 warm-up
+// rounds and 20 timed rounds, 200 ms apart: t0 just before SignalsService.ingest([one signal]); the
+// worker notes when the first and the last client received it (same monotonic clock). Everything is
+// closed at the end.
 //
 // Target: p99 ≤ 100 ms to the last client. Missing it does not fail the script; errors do (exit 1).
 import { setTimeout as sleep } from 'node:timers/promises';

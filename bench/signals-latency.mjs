@@ -7,11 +7,11 @@
 //   node bench/signals-latency.mjs
 //
 // The app listens on 127.0.0.1 (random port) on a temporary PostgreSQL database and a Redis key
-// prefix of its own (so the socket.io Redis adapter is in the path, as in production). The client
-// runs in a worker thread (its own event loop); both sides read the same monotonic clock. Signals
-// are sent open-loop every 5 ms (a call is not held back by the previous one), 1 s warm-up then
-// 10 s measured, each with a distinct candle time in the last hour (the match key). Also printed:
-// how long ingest() itself took to resolve, and any signal the client never received.
+// prefix of its own (so Redis is in the path, as in production: the realtime bus publishes there).
+// The client runs in a worker thread (its own event loop); both sides read the same monotonic
+// clock. Signals are sent open-loop every 5 ms (a call is not held back by the previous one), 1 s
+// warm-up then 10 s measured, each with a distinct candle time in the last hour (the match key).
+// Also printed: how long ingest() itself took to resolve, and any signal the client never received.
 //
 // Target: p99 ≤ 10 ms. Missing it does not fail the script; errors do (exit 1).
 import { setTimeout as sleep } from 'node:timers/promises';

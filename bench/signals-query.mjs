@@ -15,7 +15,8 @@
 // map set, statistics fresh). The app starts again listening on 127.0.0.1 with an empty Redis prefix,
 // so its 24 h hot window is rebuilt from the seeded rows, and is timed over real HTTP with fetch
 // (keep-alive, one request at a time, 20 warm-up requests then 200 timed ones) on:
-//   list   GET /api/v1/signals?strategy_id=X&start_time=<30 days ago>&end_time=<now>   (first page)
+//   list   GET /api/v1/signals?strategy_id=X&start_time=<30 days ago>&end_time=<now>   (first page, with
+//          its pagination block: the count stops 1,000 rows past the page, total_is_lower_bound says so)
 //   deep   the same with the next_cursor reached by following 50 pages, repeated
 //   stats  GET /api/v1/signals/stats   (default window 24 h: answered from the hot window)
 // and, for information, stats?window=7d and 30d (answered in SQL).
@@ -225,7 +226,10 @@ await runBench(cleanup, async () => {
   out(`\nlist: GET ${listPath}`);
   const list = await timed(listPath);
   const total = list.body.pagination?.total;
-  out(`  (first page: ${list.body.data.signals.length} signals, pagination.total ${int(total ?? NaN)})`);
+  out(
+    `  (first page: ${list.body.data.signals.length} signals, pagination.total ${int(total ?? NaN)}` +
+      `${list.body.pagination?.total_is_lower_bound ? ' (a lower bound: counting stops there)' : ''})`,
+  );
 
   let cursor = list.body.data.next_cursor;
   const pageTimes = [];
@@ -251,7 +255,7 @@ await runBench(cleanup, async () => {
     `\nresults (${TIMED} sequential requests each after ${WARMUP} warm-up; fetch keep-alive; ${int(seeded)} signals)`,
   );
   const p95 = {
-    list: line('list, first page (with total)', list, TARGETS.list),
+    list: line('list, first page (with its total)', list, TARGETS.list),
     deep: line(`list, cursor page ${DEEP_PAGES}`, deep, TARGETS.deep),
     stats: line('stats (24 h, hot window)', stats, TARGETS.stats),
   };

@@ -335,4 +335,32 @@ describeTwoInstances('realtime across two instances (PostgreSQL + Redis)', () =>
     await settle();
     expect(got).toHaveLength(1);
   });
+
+  it('a batch reaches clients of both instances in candidate order, each signal exactly once', async () => {
+    const urlOf = async (t: TestApp) => {
+      const addr = t.app.getHttpServer().address();
+      return addr && typeof addr === 'object' ? `http://127.0.0.1:${addr.port}` : listen(t);
+    };
+    const [urlA, urlB] = [await urlOf(a), await urlOf(b)];
+    const user = await createUser(a);
+    const id = await strategyFor(a, user, 'Ordered');
+    const sA = await connect(urlA, user.accessToken);
+    const sB = await connect(urlB, user.accessToken);
+    const { ws, frames } = await wsConnect(urlB, user.accessToken);
+    open.push(sA, sB, ws);
+    const onA = collect(sA, ['signal_update']);
+    const onB = collect(sB, ['signal_update']);
+    const batch = Array.from({ length: 5 }, (_, i) => candidate(id, i % 2 ? 'ETH/USDT' : 'BTC/USDT'));
+    await a.app.get(SignalsService).ingest(batch);
+    const fromB = candidate(id);
+    await b.app.get(SignalsService).ingest([fromB]);
+    const expected = [...batch, fromB].map((c) => c.candleTime.toISOString());
+    const onWs = () => frames.filter((f) => f.type === 'signal_update');
+    await until(() => onA.length >= 6 && onB.length >= 6 && onWs().length >= 6);
+    await settle();
+    for (const got of [onA, onB, onWs()])
+      expect(got.map((m) => (m.data as { signal: { timestamp: string } }).signal.timestamp)).toEqual(
+        expected,
+      );
+  });
 });

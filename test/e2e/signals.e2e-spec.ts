@@ -406,6 +406,128 @@ describe.each(MODES)('signals journal (%s)', (mode) => {
     expect(listed.find((x: { id: number }) => x.id === fresh)).toMatchObject({ signal_count_24h: 2 });
   });
 
+  it('a new version, a rename or a delete applies to the very next signal, however it was made', async () => {
+    const ingest = t.app.get(SignalsService);
+    const id = await createStrategy(alice, 'Mutable');
+    const config = (thresholds: object) => ({
+      strategy_file: 'probe.py',
+      strategy_class: 'Probe',
+      timeframe: '1h',
+      pair_whitelist: ['BTC/USDT', 'ETH/USDT'],
+      signal_thresholds: thresholds,
+    });
+    const stored = async (h: number) =>
+      (await list(alice, `?strategy_id=${id}&page_size=100`)).data.signals.find(
+        (s: { timestamp: string }) => s.timestamp === at(h).toISOString(),
+      ) as { strength_level: string; strategy_name: string; strategy_version: string } | undefined;
+    expect(await ingest.ingest([candidate(id, 0, { strength: 70 })])).toMatchObject({ stored: 1 });
+    expect((await stored(0))?.strength_level).toBe('medium');
+    // A new version through the API (this instance).
+    const put = await t.request({
+      method: 'PUT',
+      url: `/api/v1/strategies/${id}`,
+      headers: bearer(alice.accessToken),
+      payload: {
+        name: 'Mutated',
+        config: config({ strong_threshold: 60, medium_threshold: 40, weak_threshold: 10 }),
+      },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(await ingest.ingest([candidate(id, 1, { strength: 70 })])).toMatchObject({ stored: 1 });
+    expect(await stored(1)).toMatchObject({
+      strength_level: 'strong',
+      strategy_name: 'Mutated',
+      strategy_version: body(put).data.version,
+    });
+    // A batch that is all below the old weak threshold still meets the new one.
+    await t.request({
+      method: 'PUT',
+      url: `/api/v1/strategies/${id}`,
+      headers: bearer(alice.accessToken),
+      payload: { config: config({ strong_threshold: 60, medium_threshold: 40, weak_threshold: 5 }) },
+    });
+    expect(await ingest.ingest([candidate(id, 2, { strength: 7 })])).toMatchObject({
+      stored: 1,
+      belowThreshold: 0,
+    });
+    // A change this instance never heard of (another instance's, or by hand): the insert notices.
+    await t.app
+      .get(DataSource)
+      .query(
+        `UPDATE strategies SET config = jsonb_set(config, '{signal_thresholds}', $2::jsonb), revision = revision + 1 WHERE id = $1`,
+        [id, JSON.stringify({ strong_threshold: 95, medium_threshold: 90, weak_threshold: 85 })],
+      );
+    expect(
+      await ingest.ingest([candidate(id, 3, { strength: 70 }), candidate(id, 4, { strength: 92 })]),
+    ).toMatchObject({ stored: 1, belowThreshold: 1, duplicates: 0 });
+    expect((await stored(4))?.strength_level).toBe('medium');
+    // Deleted: its next signals belong to no strategy.
+    await t.request({
+      method: 'DELETE',
+      url: `/api/v1/strategies/${id}`,
+      headers: bearer(alice.accessToken),
+    });
+    expect(await ingest.ingest([candidate(id, 5, { strength: 99 })])).toMatchObject({
+      stored: 0,
+      unknownStrategy: 1,
+    });
+  });
+
+  it('events carry each new signal once, in candidate order, exactly as GET /signals/{id} returns it', async () => {
+    const id = await createStrategy(alice, 'Evented');
+    const before = events.length;
+    const batch = [
+      candidate(id, 5, { indicators: { zeta: 1e-7, a: null, mid: Number.NaN, big: 1e21 } }),
+      candidate(id, 5, { kind: 'exit_long', strength: '64.444', tag: 'x'.repeat(250) + '🚀'.repeat(10) }),
+      candidate(id, 6, { strength: undefined, price: 0.1 + 0.2 }),
+      candidate(id, 5),
+    ];
+    expect(await t.app.get(SignalsService).ingest(batch)).toMatchObject({ stored: 3, duplicates: 1 });
+    const mine = events.slice(before).map((e) => e.signal);
+    expect(mine.map((s) => [s.timestamp, s.kind])).toEqual([
+      [at(5).toISOString(), 'enter_long'],
+      [at(5).toISOString(), 'exit_long'],
+      [at(6).toISOString(), 'enter_long'],
+    ]);
+    for (const signal of mine) {
+      const res = await t.request({
+        method: 'GET',
+        url: `/api/v1/signals/${signal.id}`,
+        headers: bearer(alice.accessToken),
+      });
+      expect(signal).toEqual(body(res).data);
+    }
+    expect(mine[1]!.tag).toBe('x'.repeat(250) + '🚀'.repeat(5)); // 255 characters, as varchar(255) counts
+    expect(await t.app.get(SignalsService).ingest(batch)).toMatchObject({ stored: 0, duplicates: 4 });
+    expect(events.length).toBe(before + 3);
+  });
+
+  it('counts a long list only so far: total is then a lower bound, and exact again near the end', async () => {
+    const user = await createUser(t);
+    const id = await createStrategy(user, 'Busy');
+    const n = 1_050;
+    const ingest = t.app.get(SignalsService);
+    for (let i = 0; i < n; i += 350)
+      await ingest.ingest(
+        Array.from({ length: Math.min(350, n - i) }, (_, k) =>
+          candidate(id, 0, { candleTime: new Date(base - (i + k) * 60_000), timeframe: '1m' }),
+        ),
+      );
+    const first = await list(user, '?page_size=20');
+    expect(first.pagination).toEqual({
+      page: 1,
+      page_size: 20,
+      total: 1000,
+      total_pages: 50,
+      total_is_lower_bound: true,
+    });
+    expect(first.data.next_cursor).toEqual(expect.any(String));
+    const near = await list(user, '?page_size=20&page=50');
+    expect(near.pagination).toMatchObject({ total: n, total_pages: 53, total_is_lower_bound: false });
+    const filtered = await list(user, `?strategy_id=${id}&pair=ETH/USDT`);
+    expect(filtered.pagination).toMatchObject({ total: 0, total_is_lower_bound: false });
+  });
+
   it('the hot window is rebuilt from PostgreSQL when the cache has lost it', async () => {
     const stats = async () =>
       body(

@@ -486,5 +486,32 @@ export function cacheContract(name: string, factory: CacheContractFactory): void
       expect(await sut.sortedSets.count(key(), 0, 10)).toBe(0);
       await expect(sut.sortedSets.add(k, [])).resolves.toBeUndefined();
     });
+
+    it('adds to several sets and trims each below a score in one call', async () => {
+      const [a, b, c] = [key(), key(), key()];
+      await sut.sortedSets.add(a, [{ score: 1, member: 'old' }]);
+      await sut.sortedSets.add(c, [
+        { score: 1, member: 'stale' },
+        { score: 9, member: 'kept' },
+      ]);
+      await sut.sortedSets.addAndTrim(
+        new Map([
+          [
+            a,
+            [
+              { score: 5, member: 'new' },
+              { score: 2, member: 'edge' },
+            ],
+          ],
+          [b, [{ score: 7, member: 'only' }]],
+          [c, []],
+        ]),
+        2,
+      );
+      expect(await sut.sortedSets.range(a, 0, 10)).toEqual(['edge', 'new']);
+      expect(await sut.sortedSets.range(b, 0, 10)).toEqual(['only']);
+      expect(await sut.sortedSets.range(c, 0, 10)).toEqual(['kept']);
+      await expect(sut.sortedSets.addAndTrim(new Map(), 0)).resolves.toBeUndefined();
+    });
   });
 }

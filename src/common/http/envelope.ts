@@ -5,6 +5,8 @@ export interface PaginationMeta {
   page_size: number;
   total: number;
   total_pages: number;
+  /** Only on lists that cap their count: true when there are more than `total` matches. */
+  total_is_lower_bound?: boolean;
 }
 
 export interface SuccessEnvelope<T> {

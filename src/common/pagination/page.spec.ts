@@ -25,6 +25,20 @@ describe('Page', () => {
     expect(p.meta).toEqual({ page: 2, page_size: 2, total: 4, total_pages: 2 });
   });
 
+  it('a capped count says whether its total is a lower bound; an uncapped one does not mention it', () => {
+    expect(new Page('signals', [1], 1, 20, 1000, {}, true).meta).toEqual({
+      page: 1,
+      page_size: 20,
+      total: 1000,
+      total_pages: 50,
+      total_is_lower_bound: true,
+    });
+    expect(new Page('signals', [1], 1, 20, 7, {}, false).map((x) => x).meta?.total_is_lower_bound).toBe(
+      false,
+    );
+    expect(new Page('logs', [1], 1, 20, 7).meta).not.toHaveProperty('total_is_lower_bound');
+  });
+
   it('offsetOf is zero-based from page 1', () => {
     expect(offsetOf({ page: 1, page_size: 20 })).toBe(0);
     expect(offsetOf({ page: 3, page_size: 20 })).toBe(40);

@@ -14,6 +14,8 @@ export class Page<T> {
     readonly total: number,
     /** More fields of `data` beside the items, e.g. next_cursor. */
     readonly extra: Record<string, unknown> = {},
+    /** For lists that cap their count: whether `total` is only a lower bound (undefined: not capped). */
+    readonly totalIsLowerBound?: boolean,
   ) {}
 
   get meta(): PaginationMeta | undefined {
@@ -23,10 +25,19 @@ export class Page<T> {
       page_size: this.pageSize,
       total: this.total,
       total_pages: this.pageSize > 0 ? Math.ceil(this.total / this.pageSize) : 0,
+      ...(this.totalIsLowerBound !== undefined ? { total_is_lower_bound: this.totalIsLowerBound } : {}),
     };
   }
 
   map<U>(fn: (item: T) => U): Page<U> {
-    return new Page(this.key, this.items.map(fn), this.page, this.pageSize, this.total, this.extra);
+    return new Page(
+      this.key,
+      this.items.map(fn),
+      this.page,
+      this.pageSize,
+      this.total,
+      this.extra,
+      this.totalIsLowerBound,
+    );
   }
 }

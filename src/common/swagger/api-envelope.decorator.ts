@@ -1,13 +1,28 @@
 import { applyDecorators, HttpCode, type Type } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import { ERROR_STATUS, type ErrorCode } from '../errors/error-codes.js';
 
 export class PaginationMetaDto {
+  @ApiProperty({ type: 'integer', example: 1 })
   page!: number;
+  @ApiProperty({ type: 'integer', example: 20 })
   page_size!: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Matching items; a lower bound when total_is_lower_bound is true.',
+    example: 156,
+  })
   total!: number;
+  @ApiProperty({ type: 'integer', example: 8 })
   total_pages!: number;
+  @ApiProperty({
+    required: false,
+    description:
+      'Only on lists that cap their count (GET /signals): true when counting stopped at the cap, so there are ' +
+      'more than `total` matches and more than `total_pages` pages (page on with `next_cursor`).',
+  })
+  total_is_lower_bound?: boolean;
 }
 
 const envelope = (data: SchemaObject | ReferenceObject, paginated: boolean): SchemaObject => ({

@@ -55,6 +55,14 @@ export interface SortedSets {
   last(key: string): Promise<{ score: number; member: string } | undefined>;
   count(key: string, min: number, max: number): Promise<number>;
   removeBelow(key: string, score: number): Promise<void>;
+  /**
+   * `add` to several sets, then `removeBelow(minScore)` on each, in one round trip: how a window of
+   * recent entries is kept up to date at ingest rates.
+   */
+  addAndTrim(
+    updates: ReadonlyMap<string, { score: number; member: string }[]>,
+    minScore: number,
+  ): Promise<void>;
 }
 
 /** Liveness of the backend, for /system/health. */

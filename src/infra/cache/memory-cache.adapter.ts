@@ -180,4 +180,15 @@ export class MemorySortedSets implements SortedSets {
     if (s) for (const [m, sc] of s) if (sc < score) s.delete(m);
     return Promise.resolve();
   }
+  addAndTrim(
+    updates: ReadonlyMap<string, { score: number; member: string }[]>,
+    minScore: number,
+  ): Promise<void> {
+    // Applied before returning, like every method here: a read issued afterwards sees it.
+    for (const [key, entries] of updates) {
+      void this.add(key, entries);
+      void this.removeBelow(key, minScore);
+    }
+    return Promise.resolve();
+  }
 }

@@ -134,6 +134,20 @@ export class RedisSortedSets implements SortedSets {
   async removeBelow(key: string, score: number): Promise<void> {
     await this.redis.zremrangebyscore(`zset:${key}`, '-inf', `(${score}`);
   }
+  async addAndTrim(
+    updates: ReadonlyMap<string, { score: number; member: string }[]>,
+    minScore: number,
+  ): Promise<void> {
+    if (!updates.size) return;
+    const pipeline = this.redis.pipeline();
+    for (const [key, entries] of updates) {
+      if (entries.length) pipeline.zadd(`zset:${key}`, ...entries.flatMap((e) => [e.score, e.member]));
+      pipeline.zremrangebyscore(`zset:${key}`, '-inf', `(${minScore}`);
+    }
+    // A pipeline resolves even when commands in it failed: each reply carries its own error.
+    const failed = (await pipeline.exec())?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+  }
 }
 
 export class RedisBackend implements CacheBackend {

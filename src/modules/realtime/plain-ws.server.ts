@@ -44,7 +44,6 @@ const frame = (type: string, data: unknown) => JSON.stringify({ type, data, time
  */
 @Injectable()
 export class PlainWsServer implements RealtimeTransport, OnApplicationBootstrap, OnApplicationShutdown {
-  readonly spansInstances = false;
   private readonly logger = new Logger(PlainWsServer.name);
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INCOMING_BYTES });
   private readonly clients = new Map<WebSocket, Client>();
@@ -74,8 +73,9 @@ export class PlainWsServer implements RealtimeTransport, OnApplicationBootstrap,
   }
 
   deliver(m: RoutedMessage): void {
-    const text = JSON.stringify(m.message);
-    for (const [ws, c] of this.clients) if (wants(c.user.id, c.subscription, m)) ws.send(text);
+    let text: string | undefined;
+    for (const [ws, c] of this.clients)
+      if (wants(c.user.id, c.subscription, m)) ws.send((text ??= JSON.stringify(m.message)));
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

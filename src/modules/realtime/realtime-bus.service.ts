@@ -1,4 +1,5 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
   Events,
@@ -11,27 +12,35 @@ import { wireTimestamp } from '../../common/http/envelope.js';
 import { PUBSUB, type PubSub, type Unsubscribe } from '../../infra/cache/cache.port.js';
 import type { MessageData, MessageType, RoutedMessage } from './realtime-message.js';
 
-/** A transport that delivers routed messages to connections. */
+/** A transport that delivers routed messages to this instance's connections. */
 export interface RealtimeTransport {
-  /**
-   * True when the transport reaches other instances' connections itself (socket.io with its Redis
-   * adapter): it is handed each message once, where it happened. Otherwise every instance hands
-   * it each message, through the PubSub port, for its own connections.
-   */
-  readonly spansInstances: boolean;
   deliver(m: RoutedMessage): void;
 }
 
-const CHANNEL = 'realtime';
+// Named apart from the per-message channel of earlier releases, so mixed versions never misread each other.
+const CHANNEL = 'realtime:batches';
 
 /**
- * Domain events → realtime messages, fed to every transport. socket.io spans instances through
- * its Redis adapter; the plain WebSocket server gets each message on every instance over the
- * PubSub port (Redis when configured). The transports never know of each other.
+ * What crosses instances: `<origin> <JSON array of the flush's messages, in order>`. The origin
+ * comes first so an instance skips its own batches without parsing them.
+ */
+const encode = (origin: string, messages: RoutedMessage[]) => `${origin} ${JSON.stringify(messages)}`;
+
+/**
+ * Domain events → realtime messages, fed to every transport. Messages queue up and are flushed
+ * once per event-loop turn (so a burst of signals never runs on its producer's stack): the
+ * instance's own transports get them at once, and the other instances get the whole batch in one
+ * PubSub message (Redis when configured) and hand it to theirs. The transports never know of each
+ * other or of other instances.
  */
 @Injectable()
 export class RealtimeBus implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RealtimeBus.name);
   private readonly transports: RealtimeTransport[] = [];
+  /** Tells this instance's own batches apart when the PubSub port hands them back. */
+  private readonly origin = randomUUID();
+  private queue: RoutedMessage[] = [];
+  private flushed?: Promise<void>;
   private unsubscribe?: Unsubscribe;
 
   constructor(@Inject(PUBSUB) private readonly pubsub: PubSub) {}
@@ -41,24 +50,52 @@ export class RealtimeBus implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    const own = `${this.origin} `;
     this.unsubscribe = await this.pubsub.subscribe(CHANNEL, (raw) => {
-      const m = JSON.parse(raw) as RoutedMessage;
-      for (const t of this.transports) if (!t.spansInstances) t.deliver(m);
+      if (raw.startsWith(own)) return; // delivered here when it was flushed
+      this.deliver(JSON.parse(raw.slice(raw.indexOf(' ') + 1)) as RoutedMessage[]);
     });
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.flushed;
     await this.unsubscribe?.();
   }
 
-  async publish<T extends MessageType>(
+  /** Queues a message; resolves once its batch has been delivered here and published to the others. */
+  publish<T extends MessageType>(
     type: T,
     data: MessageData[T],
     route: Omit<RoutedMessage, 'message'>,
   ): Promise<void> {
-    const m: RoutedMessage<T> = { ...route, message: { type, data, timestamp: wireTimestamp() } };
-    for (const t of this.transports) if (t.spansInstances) t.deliver(m);
-    await this.pubsub.publish(CHANNEL, JSON.stringify(m));
+    this.queue.push({ ...route, message: { type, data, timestamp: wireTimestamp() } });
+    this.flushed ??= new Promise((resolve) => setImmediate(() => resolve(this.flush())));
+    return this.flushed;
+  }
+
+  private async flush(): Promise<void> {
+    const messages = this.queue;
+    this.queue = [];
+    this.flushed = undefined;
+    this.deliver(messages);
+    // Local connections already have them; a PubSub outage costs only the other instances' copies.
+    await this.pubsub
+      .publish(CHANNEL, encode(this.origin, messages))
+      .catch((err: unknown) =>
+        this.logger.warn(`${messages.length} realtime message(s) not published: ${(err as Error).message}`),
+      );
+  }
+
+  private deliver(messages: RoutedMessage[]): void {
+    for (const m of messages)
+      for (const t of this.transports) {
+        try {
+          t.deliver(m);
+        } catch (err) {
+          // One failing connection or transport must not cost the rest of the batch its delivery.
+          this.logger.error(`realtime ${m.message.type} not delivered: ${(err as Error).message}`);
+        }
+      }
   }
 
   @OnEvent(Events.SignalCreated)

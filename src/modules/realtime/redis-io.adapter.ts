@@ -6,9 +6,10 @@ import type { Server, ServerOptions } from 'socket.io';
 import { createRedisClient } from '../../infra/cache/redis-cache.adapter.js';
 
 /**
- * socket.io across instances: with Redis configured, an emit on one instance reaches the sockets
- * of every instance. The channel key carries REDIS_KEY_PREFIX, so installations (and test runs)
- * sharing a Redis stay apart.
+ * socket.io across instances: with Redis configured, socket.io's own cluster operations (a
+ * broadcast without `.local`, fetchSockets, serverSideEmit) reach every instance. Realtime messages
+ * do not need it: the RealtimeBus hands each batch to every instance, which emits locally. The
+ * channel key carries REDIS_KEY_PREFIX, so installations (and test runs) sharing a Redis stay apart.
  */
 export class RedisIoAdapter extends IoAdapter {
   private clients: Redis[] = [];

@@ -41,12 +41,12 @@ function tokenOf(socket: Socket): string | undefined {
 /**
  * socket.io on the API port under /ws: transport only. The handshake is authenticated like an
  * HTTP request; each socket sits in the rooms of its subscription (see realtime-message.ts), so an
- * emit to a message's rooms reaches exactly the right sockets, on every instance when the Redis
- * adapter is installed.
+ * emit to a message's rooms reaches exactly the right sockets. Every instance is handed every
+ * message by the bus, so emits stay local: the Redis adapter (installed when Redis is configured)
+ * keeps rooms and socket.io's own cross-instance operations working, but never carries a message.
  */
 @WebSocketGateway({ path: '/ws', cors: { origin: true }, destroyUpgrade: false, serveClient: false })
 export class SocketIoGateway implements OnGatewayInit, RealtimeTransport {
-  readonly spansInstances = true;
   private readonly logger = new Logger(SocketIoGateway.name);
 
   @WebSocketServer()
@@ -79,7 +79,9 @@ export class SocketIoGateway implements OnGatewayInit, RealtimeTransport {
   }
 
   deliver(m: RoutedMessage): void {
-    this.server.to(roomsOf(m)).emit(m.message.type, m.message as never);
+    // Without sockets here there is nothing to encode the packet for.
+    if (!this.server.sockets.sockets.size) return;
+    this.server.local.to(roomsOf(m)).emit(m.message.type, m.message as never);
   }
 
   /** Narrow the stream; keys left out are unfiltered. Acknowledged with the effective subscription. */

@@ -37,6 +37,12 @@ describe('signal classification', () => {
     expect(strengthOf(85.456, 50)).toBe(85.46);
   });
 
+  it('rounds a default strength to the stored precision before it is classified', () => {
+    expect(strengthOf(undefined, 79.996)).toBe(80);
+    expect(levelOf(strengthOf(undefined, 79.996), t)).toBe('strong');
+    expect(strengthOf(NaN, 55.554)).toBe(55.55);
+  });
+
   it('priority follows the level', () => {
     expect([priorityOf('strong'), priorityOf('medium'), priorityOf('weak')]).toEqual(['P0', 'P1', 'P2']);
   });

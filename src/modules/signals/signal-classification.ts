@@ -22,7 +22,10 @@ export function signalTypeOf(kind: SignalKind): SignalType {
   return kind === 'enter_long' || kind === 'exit_short' ? 'BUY' : 'SELL';
 }
 
-/** The strength column's value clamped to 0–100, or the strategy's default when it is missing or not a number. */
+/**
+ * The strength column's value clamped to 0–100, or the strategy's default when it is missing or not
+ * a number; rounded to the stored precision (numeric(5,2)), so the level is decided on what is stored.
+ */
 export function strengthOf(value: unknown, defaultStrength: number): number {
   const n =
     typeof value === 'number'
@@ -30,8 +33,7 @@ export function strengthOf(value: unknown, defaultStrength: number): number {
       : typeof value === 'string' && value.trim() !== ''
         ? Number(value)
         : NaN;
-  if (!Number.isFinite(n)) return defaultStrength;
-  return Math.round(Math.min(100, Math.max(0, n)) * 100) / 100;
+  return Math.round(Math.min(100, Math.max(0, Number.isFinite(n) ? n : defaultStrength)) * 100) / 100;
 }
 
 /** Level by the strategy's thresholds (each inclusive); below weak there is none and the signal is not stored. */

@@ -71,8 +71,12 @@ export class SignalsHotWindow implements OnApplicationBootstrap {
   ): Promise<void> {
     const since = this.clock.now() - HOT_WINDOW_MS;
     const byKey = new Map<string, { score: number; member: string }[]>();
-    const push = (key: string, score: number, member: string) =>
-      byKey.set(key, [...(byKey.get(key) ?? []), { score, member }]);
+    const push = (key: string, score: number, member: string) => {
+      const entries = byKey.get(key);
+      if (entries) entries.push({ score, member });
+      else byKey.set(key, [{ score, member }]);
+    };
+    const owners = new Set<number>();
     for (const s of signals) {
       const t = s.timestamp.getTime();
       if (t < since) continue; // a backfilled old candle is journal history, not hot
@@ -86,12 +90,11 @@ export class SignalsHotWindow implements OnApplicationBootstrap {
       };
       push(ownerKey(s.ownerId), t, JSON.stringify(entry));
       push(strategyKey(s.strategyId), t, s.id);
+      owners.add(s.ownerId);
     }
-    const owners = new Set(signals.filter((s) => s.timestamp.getTime() >= since).map((s) => s.ownerId));
+    if (!byKey.size) return;
     await Promise.all([
-      ...[...byKey].map(([key, entries]) =>
-        Promise.all([this.sets.add(key, entries), this.sets.removeBelow(key, since)]),
-      ),
+      this.sets.addAndTrim(byKey, since),
       // Cached stats of these owners are stale now.
       ...[...owners].flatMap((o) => HOT_STATS_WINDOWS.map((w) => this.cache.del(statsCacheKey(o, w)))),
     ]);

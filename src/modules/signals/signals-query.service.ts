@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type SelectQueryBuilder } from 'typeorm';
 import { AppException } from '../../common/errors/app.exception.js';
 import { Page } from '../../common/pagination/page.js';
+import { offsetOf } from '../../common/pagination/page-query.dto.js';
 import { Signal } from './entities/signal.entity.js';
 import { SignalsHotWindow, statsCacheKey } from './signals-hot-window.service.js';
 import { CACHE, type Cache } from '../../infra/cache/cache.port.js';
@@ -25,6 +26,12 @@ const WINDOW_MS = {
   '30d': 30 * 86_400_000,
 } as const;
 const EXPORT_BATCH = 1000;
+/**
+ * How many matches past a page's start an offset page counts: an exact total up to there, beyond it
+ * `total` is that many and `total_is_lower_bound` true. Counting all of a busy strategy's month
+ * (tens of thousands of index entries) cost more than the page itself.
+ */
+const COUNT_AHEAD = 1000;
 const STATS_CACHE_MS = 10_000;
 const CSV_COLUMNS = [
   'id',
@@ -91,16 +98,38 @@ export class SignalsQueryService {
       const c = decodeCursor(q.cursor);
       qb.andWhere('(s.timestamp, s.id) < (:cts, :cid)', { cts: c.ts, cid: c.id });
     }
-    // Keyset pages carry no total (counting a deep range is the cost keyset avoids).
-    const items = await qb
-      .take(q.page_size + 1)
-      .skip(q.cursor ? 0 : (q.page - 1) * q.page_size)
-      .getMany();
+    const offset = q.cursor ? 0 : offsetOf(q);
+    // Keyset pages carry no total (counting a deep range is the cost keyset avoids); offset pages
+    // count at most COUNT_AHEAD rows past their start, on a second connection meanwhile.
+    const [items, counted] = await Promise.all([
+      qb
+        .take(q.page_size + 1)
+        .skip(offset)
+        .getMany(),
+      q.cursor ? undefined : this.countUpTo(ownerId, q, offset + COUNT_AHEAD + 1),
+    ]);
     const more = items.length > q.page_size;
     const page = items.slice(0, q.page_size);
-    const total = q.cursor ? -1 : await this.filtered(ownerId, q).getCount();
     const extra = { next_cursor: more ? encodeCursor(page[page.length - 1]!) : null };
-    return new Page('signals', page.map(toSignalResponse), q.page, q.page_size, total, extra);
+    if (counted === undefined)
+      return new Page('signals', page.map(toSignalResponse), q.page, q.page_size, -1, extra);
+    const capped = counted > offset + COUNT_AHEAD;
+    const total = capped ? offset + COUNT_AHEAD : counted;
+    return new Page('signals', page.map(toSignalResponse), q.page, q.page_size, total, extra, capped);
+  }
+
+  /** Matching rows, counting no further than `limit` (an index-only scan that stops early). */
+  private async countUpTo(ownerId: number, f: SignalFiltersDto, limit: number): Promise<number> {
+    const [sql, params] = this.filtered(ownerId, f)
+      .select('1')
+      .orderBy()
+      .limit(limit)
+      .getQueryAndParameters();
+    const rows: { n: number }[] = await this.signals.query(
+      `SELECT count(*)::int AS n FROM (${sql}) AS matching`,
+      params,
+    );
+    return rows[0]!.n;
   }
 
   async get(ownerId: number, id: string): Promise<SignalResponseDto> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { CurrentUser } from '../../common/auth/decorators.js';
 import { ApiEnvelope, ApiErrors } from '../../common/swagger/api-envelope.decorator.js';
@@ -20,6 +20,12 @@ export class SignalsController {
 
   /** Your signals, newest first. Pass `cursor` (a previous `next_cursor`) to scroll deep without offsets. */
   @Get()
+  @ApiOperation({
+    description:
+      'An offset page (`page`, `page_size`) counts at most 1,000 matches past its start: when there are more, ' +
+      '`pagination.total` is that many, a lower bound, and `pagination.total_is_lower_bound` is true; otherwise ' +
+      '`total` is exact and the flag false. A cursor page (`cursor`) has no `pagination` block.',
+  })
   @ApiEnvelope(SignalResponseDto, { paginated: 'signals' })
   listSignals(@CurrentUser() user: AuthUser, @Query() query: ListSignalsQueryDto) {
     return this.signals.list(user.id, query);

@@ -6,11 +6,12 @@ import { SignalsController } from './signals.controller.js';
 import { SignalsQueryService } from './signals-query.service.js';
 import { SignalsService } from './signals.service.js';
 import { SignalsHotWindow } from './signals-hot-window.service.js';
+import { StrategyContextCache } from './strategy-context-cache.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Signal]), StrategiesModule],
   controllers: [SignalsController],
-  providers: [SignalsService, SignalsQueryService, SignalsHotWindow],
+  providers: [SignalsService, SignalsQueryService, SignalsHotWindow, StrategyContextCache],
   exports: [SignalsService],
 })
 export class SignalsModule {}

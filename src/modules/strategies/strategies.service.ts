@@ -273,6 +273,7 @@ export class StrategiesService {
             ...DEFAULT_THRESHOLDS,
           },
           defaultStrength: typeof s.config.default_strength === 'number' ? s.config.default_strength : 50,
+          revision: s.revision,
         },
       ]),
     );

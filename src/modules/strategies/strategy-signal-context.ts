@@ -5,4 +5,6 @@ export interface StrategySignalContext {
   version: string;
   thresholds: { strong_threshold: number; medium_threshold: number; weak_threshold: number };
   defaultStrength: number;
+  /** The strategy row's revision when this was read: it grows with every change to the row. */
+  revision: number;
 }
