@@ -1,13 +1,18 @@
 import 'reflect-metadata';
 import { earlyEmbeddedHint } from './config/early-database-hint.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
+import type { EmbeddedPostgres } from './database/embedded-postgres.js';
+
+export { warmUpStartupCode } from './startup/warm-up.js';
 
 async function main(): Promise<void> {
   // Opening PGlite (~0.5 s) overlaps with loading the validator and the application (~1 s): it
   // starts first, from a hint read without them; the full configuration is checked right after.
+  // PGlite itself is loaded only then: a server on PostgreSQL never needs it.
   const hint = earlyEmbeddedHint();
   const prestarted: Promise<EmbeddedPostgres> | undefined = hint
-    ? startEmbeddedPostgres(hint.dataDir, hint.maxConnections, hint)
+    ? import('./database/embedded-postgres.js').then(({ startEmbeddedPostgres }) =>
+        startEmbeddedPostgres(hint.dataDir, hint.maxConnections, hint),
+      )
     : undefined;
   prestarted?.catch(() => undefined); // a failure surfaces when the database module awaits it
   const { ConfigError, loadConfigFromProcess } = await import('./config/app-config.js');
@@ -78,9 +83,12 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `BTC Watcher failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+/** Starts the HTTP server; called by `main.ts`, from the bundle when there is one. */
+export function startServer(): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(
+      `BTC Watcher failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  });
+}
