@@ -1,20 +1,10 @@
 import 'reflect-metadata';
-import { earlyEmbeddedHint } from './config/early-database-hint.js';
-import type { EmbeddedPostgres } from './database/embedded-postgres.js';
+import type { EarlyDatabase } from './startup/early-database.js';
 
 export { warmUpStartupCode } from './startup/warm-up.js';
 
-async function main(): Promise<void> {
-  // Opening PGlite (~0.5 s) overlaps with loading the validator and the application (~1 s): it
-  // starts first, from a hint read without them; the full configuration is checked right after.
-  // PGlite itself is loaded only then: a server on PostgreSQL never needs it.
-  const hint = earlyEmbeddedHint();
-  const prestarted: Promise<EmbeddedPostgres> | undefined = hint
-    ? import('./database/embedded-postgres.js').then(({ startEmbeddedPostgres }) =>
-        startEmbeddedPostgres(hint.dataDir, hint.maxConnections, hint),
-      )
-    : undefined;
-  prestarted?.catch(() => undefined); // a failure surfaces when the database module awaits it
+async function main(early: EarlyDatabase | undefined): Promise<void> {
+  const prestarted = early?.embedded;
   const { ConfigError, loadConfigFromProcess } = await import('./config/app-config.js');
   let config;
   try {
@@ -28,8 +18,8 @@ async function main(): Promise<void> {
     throw err;
   }
   if (
-    (config.database.mode === 'embedded') !== (prestarted !== undefined) ||
-    (hint && config.database.mode === 'embedded' && hint.dataDir !== config.database.dataDir)
+    (config.database.mode === 'embedded') !== (early !== undefined) ||
+    (early && config.database.mode === 'embedded' && early.dataDir !== config.database.dataDir)
   ) {
     throw new Error('the early database hint disagrees with the configuration');
   }
@@ -83,9 +73,12 @@ async function main(): Promise<void> {
   );
 }
 
-/** Starts the HTTP server; called by `main.ts`, from the bundle when there is one. */
-export function startServer(): void {
-  main().catch((err: unknown) => {
+/**
+ * Starts the HTTP server; called by `main.ts` (from the bundle when there is one) with the embedded
+ * database it has begun to open (see startup/early-database.ts).
+ */
+export function startServer(early: EarlyDatabase | undefined): void {
+  main(early).catch((err: unknown) => {
     process.stderr.write(
       `BTC Watcher failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
+import type { EarlyDatabase } from './early-database.js';
 
 /**
  * The server as one file (built by `npm run build` from dist/src/server.js, see
@@ -29,7 +30,7 @@ export const SERVER_BUNDLE_FILES: ServerBundleFiles = {
 };
 
 export interface ServerBundleExports {
-  startServer(): void;
+  startServer(early: EarlyDatabase | undefined): void;
   warmUpStartupCode(): Promise<void>;
 }
 
