@@ -162,5 +162,9 @@ export function createRedisClient(url: string, keyPrefix: string): Redis {
     enableOfflineQueue: true,
     connectTimeout: 5000,
     lazyConnect: false,
+    // ioredis 5 sends CLIENT SETINFO after reading its own package.json and only then its ready
+    // check (INFO); a SUBSCRIBE written in between fails that check (redis/ioredis#2037) and the
+    // client reconnects with an "Unhandled error event". Without it, INFO goes out at connect.
+    disableClientInfo: true,
   });
 }
