@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Startup benchmark for the built server (`node dist/src/main.js`). Prints figures, not a test.
 //
-//   npx nest build            # REQUIRED first: this measures dist/, not src/
+//   npm run build             # REQUIRED first: this measures dist/, not src/ (a bare `nest build`
+//                             # leaves out the server bundle and its code cache: slower starts)
 //   node bench/startup.mjs    # or: npm run bench:startup
 //
 // For each start it measures: ms from spawn until GET /api/v1/system/health answers 200 (polled
@@ -18,7 +19,7 @@
 // Environment: BENCH_PG_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres) and
 // BENCH_REDIS_URL (default redis://127.0.0.1:6379/0). Without a reachable PostgreSQL, (c) is skipped;
 // without Redis, (c) runs with in-process caches. Linux only (reads /proc). MB = 1024 × 1024 bytes.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -266,7 +267,22 @@ out(
 );
 if (newestMtime(path.join(ROOT, 'src')) > builtAt) {
   out(
-    'WARNING: src/ has changes newer than dist/ — these figures are for the old build (run `npx nest build`)',
+    'WARNING: src/ has changes newer than dist/ — these figures are for the old build (run `npm run build`)',
+  );
+}
+{
+  // The same check `npm run build` ends with: the bundle is there, fresh, and V8 takes its code cache.
+  const check = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'dist/src/tools/server-code-cache.js'), '--check'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  out(
+    check.status === 0
+      ? 'server bundle: dist/server/server.js with its V8 code cache'
+      : `WARNING: ${check.stderr.trim() || 'no usable server bundle'} — these figures are for the unbundled server`,
   );
 }
 

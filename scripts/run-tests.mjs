@@ -96,7 +96,9 @@ if (missing.length && requireServices) {
 }
 
 const bin = (name) => path.join('node_modules', '.bin', name);
-const buildOk = step('build', bin('nest'), ['build']);
+// The same build as `npm run build`: the e2e suites that spawn dist/src/main.js then run the bundle.
+const buildOk =
+  step('build', bin('nest'), ['build']) && step('bundle', process.execPath, ['scripts/bundle-server.mjs']);
 if (buildOk) passed++;
 else {
   failed++;

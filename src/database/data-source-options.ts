@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations.js';
@@ -9,6 +10,8 @@ export function dataSourceOptions(
 ): DataSourceOptions {
   return {
     type: 'postgres',
+    // Given, not left to TypeORM's run-time require('pg'), so the server bundle holds pg too (code cache included).
+    driver: pg,
     url,
     entities: ENTITIES,
     migrations: MIGRATIONS,

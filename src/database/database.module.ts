@@ -13,7 +13,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+import type { EmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsLocked } from './migrate.js';
 import { embeddedConnections } from './embedded-connections.js';
 
@@ -42,8 +42,11 @@ export class DatabaseRuntime implements OnApplicationShutdown {
   async url(): Promise<string> {
     const db = this.config.database;
     if (db.mode === 'postgres') return db.url;
+    // Loaded only here: a server on PostgreSQL never loads PGlite.
     this.embedded ??= await (this.prestarted ??
-      startEmbeddedPostgres(db.dataDir, embeddedConnections(this.config), db));
+      import('./embedded-postgres.js').then(({ startEmbeddedPostgres }) =>
+        startEmbeddedPostgres(db.dataDir, embeddedConnections(this.config), db),
+      ));
     return this.embedded.url;
   }
 

@@ -27,10 +27,22 @@ export async function ensureMonthlyPartitions(
   if (!IDENT.test(table) || !IDENT.test(column)) throw new Error(`bad identifier ${table}.${column}`);
   const created: string[] = [];
   const defaultPart = `${table}_default`;
+  const months: { from: Date; to: Date; name: string }[] = [];
   for (let i = -(opts.monthsBack ?? 0); i <= (opts.monthsAhead ?? 3); i++) {
     const from = monthStart(opts.now, i);
-    const to = monthStart(opts.now, i + 1);
-    const name = partitionName(table, from);
+    months.push({ from, to: monthStart(opts.now, i + 1), name: partitionName(table, from) });
+  }
+  // One read answers the usual case, at every start: all of them exist. (A transaction per month
+  // is three round trips each; the transaction below still checks again before creating.)
+  const missing = new Set(
+    (
+      (await manager.query(`SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL`, [
+        months.map((m) => m.name),
+      ])) as { name: string }[]
+    ).map((r) => r.name),
+  );
+  for (const { from, to, name } of months) {
+    if (!missing.has(name)) continue;
     await manager.transaction(async (tx) => {
       const exists = (await tx.query(`SELECT to_regclass($1) AS r`, [name])) as { r: string | null }[];
       if (exists[0]?.r) return;

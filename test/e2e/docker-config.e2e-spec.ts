@@ -210,6 +210,18 @@ describe('docker/Dockerfile', () => {
     expect(args('COPY').some((a) => /--from=\S+/.test(a) && /\bdist\b/.test(a))).toBe(true);
   });
 
+  it('copies into the build stage every script `npm run build` runs', () => {
+    const build = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.build!;
+    const scripts = build.match(/\bscripts\/[\w.-]+/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    const copied = dockerfile
+      .split(/\r?\n/)
+      .filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
+      .flatMap((l) => l.trim().split(/\s+/).slice(1, -1));
+    for (const script of scripts)
+      expect(copied.filter((c) => c === script || c === 'scripts')).not.toEqual([]);
+  });
+
   it('runs as a non-root user', () => {
     const users = args('USER');
     expect(users.length).toBeGreaterThan(0);
