@@ -1,7 +1,4 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { Strategy } from '../strategies/entities/strategy.entity.js';
 import { StrategyLifecycleService } from '../strategies/strategy-lifecycle.service.js';
 import { BotLeases } from './bot-leases.service.js';
 import { FreqtradeRuntime } from './freqtrade-runtime.service.js';
@@ -28,7 +25,6 @@ export class BotScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly health: BotHealthService,
     private readonly lifecycle: StrategyLifecycleService,
     private readonly installations: FreqtradeInstallationsService,
-    @InjectRepository(Strategy) private readonly strategies: Repository<Strategy>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,11 +58,9 @@ export class BotScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     }
     for (const id of ids) {
       if (!(await this.leases.acquire(id))) continue;
-      const strategy = await this.strategies.findOneBy({ id });
-      if (!strategy) continue;
       try {
-        await this.lifecycle.resume(strategy);
-        this.logger.log(`resumed strategy ${id} (${strategy.name})`);
+        const name = await this.lifecycle.resume(id);
+        if (name) this.logger.log(`resumed strategy ${id} (${name})`);
       } catch (err) {
         this.logger.warn(`could not resume strategy ${id}: ${(err as Error).message}`);
         await this.leases.release(id).catch(() => undefined);

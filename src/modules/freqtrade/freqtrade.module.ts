@@ -1,7 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SignalsModule } from '../signals/signals.module.js';
-import { Strategy } from '../strategies/entities/strategy.entity.js';
 import { StrategiesModule } from '../strategies/strategies.module.js';
 import { HealthService } from '../system/health.service.js';
 import { SystemModule } from '../system/system.module.js';
@@ -16,7 +15,7 @@ import { FreqtradeInstallationsService } from './install/freqtrade-installations
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([FreqtradeInstallation, BotLease, Strategy]),
+    TypeOrmModule.forFeature([FreqtradeInstallation, BotLease]),
     StrategiesModule,
     SignalsModule,
     SystemModule,

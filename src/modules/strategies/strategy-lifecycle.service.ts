@@ -88,7 +88,9 @@ export class StrategyLifecycleService {
    * Brings back a strategy whose desired state is running after its bot was lost with the instance
    * that ran it (our own restart, or another instance's death). The caller holds its lease.
    */
-  async resume(strategy: Strategy): Promise<void> {
+  async resume(strategyId: number): Promise<string | null> {
+    const strategy = await this.strategies.findOneBy({ id: strategyId });
+    if (!strategy) return null;
     await this.claim(strategy, ['running', 'starting'], 'starting');
     await this.logs.append(strategy.id, [{ level: 'INFO', message: `Resuming version ${strategy.version}` }]);
     try {
@@ -105,6 +107,7 @@ export class StrategyLifecycleService {
     }
     const now = new Date(this.clock.now());
     await this.move(strategy, 'running', { runningSince: now, lastRunAt: now, lastError: null }, 'resumed');
+    return strategy.name;
   }
 
   @OnEvent(Events.StrategyRuntimeFailed, { async: true, promisify: true })
