@@ -7,6 +7,8 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import type { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { CacheModule } from './infra/cache/cache.module.js';
+import { CryptoModule } from './infra/crypto/crypto.module.js';
+import { HttpModule } from './infra/http/http.module.js';
 import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
@@ -27,6 +29,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         CacheModule,
+        CryptoModule,
+        HttpModule,
         DatabaseModule.forRoot(opts),
         EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),

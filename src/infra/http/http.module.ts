@@ -1,0 +1,16 @@
+import { Global, Module, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import { OutboundHttp } from './outbound-http.port.js';
+import { UndiciOutboundHttp } from './undici-outbound-http.js';
+
+@Global()
+@Module({
+  providers: [{ provide: OutboundHttp, useClass: UndiciOutboundHttp }],
+  exports: [OutboundHttp],
+})
+export class HttpModule implements OnApplicationShutdown {
+  constructor(@Inject(OutboundHttp) private readonly http: OutboundHttp) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.http instanceof UndiciOutboundHttp) await this.http.close();
+  }
+}
