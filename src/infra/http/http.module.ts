@@ -1,11 +1,12 @@
 import { Global, Module, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { OutboundHttp } from './outbound-http.port.js';
+import { ProxySelector } from './proxy-selector.js';
 import { UndiciOutboundHttp } from './undici-outbound-http.js';
 
 @Global()
 @Module({
-  providers: [{ provide: OutboundHttp, useClass: UndiciOutboundHttp }],
-  exports: [OutboundHttp],
+  providers: [{ provide: OutboundHttp, useClass: UndiciOutboundHttp }, ProxySelector],
+  exports: [OutboundHttp, ProxySelector],
 })
 export class HttpModule implements OnApplicationShutdown {
   constructor(@Inject(OutboundHttp) private readonly http: OutboundHttp) {}
