@@ -2,6 +2,7 @@ import type { DynamicModule, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
+import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -75,6 +76,10 @@ export async function createApp(
   if (config.redis) app.useWebSocketAdapter(new RedisIoAdapter(app, config.redis));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Multipart only for dataset uploads: one file, streamed, capped at DATASET_MAX_BYTES (→ 413).
+  await app.register(multipart as never, {
+    limits: { fileSize: config.datasets.maxBytes, files: 1, fields: 10, fieldSize: 16 * 1024, parts: 12 },
+  });
   fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     void reply.header(REQUEST_ID_HEADER, req.id);
   });

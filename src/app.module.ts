@@ -13,6 +13,7 @@ import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
+import { DatasetsModule } from './modules/datasets/datasets.module.js';
 import { FreqtradeModule } from './modules/freqtrade/freqtrade.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { SignalsModule } from './modules/signals/signals.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         RealtimeModule,
         FreqtradeModule,
         TasksModule,
+        DatasetsModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

@@ -216,6 +216,13 @@ export class EnvSchema {
   @Max(300)
   FREQTRADE_STOP_GRACE_SECONDS = 15;
 
+  /** Largest dataset upload accepted, in bytes (default 200 MB); larger → 413. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024 * 1024)
+  DATASET_MAX_BYTES = 200 * 1024 * 1024;
+
   /** How long a bot may take from spawn to answering its API ping before the start counts as failed. */
   @Transform(toInt)
   @IsInt()

@@ -6,6 +6,7 @@ import { Strategy } from '../modules/strategies/entities/strategy.entity.js';
 import { StrategyDraft } from '../modules/strategies/entities/strategy-draft.entity.js';
 import { StrategyLog } from '../modules/strategies/entities/strategy-log.entity.js';
 import { StrategyVersion } from '../modules/strategies/entities/strategy-version.entity.js';
+import { Dataset } from '../modules/datasets/entities/dataset.entity.js';
 import { Task } from '../modules/tasks/entities/task.entity.js';
 import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
@@ -23,4 +24,5 @@ export const ENTITIES = [
   Task,
   FreqtradeInstallation,
   BotLease,
+  Dataset,
 ];

@@ -30,6 +30,7 @@ const MAX_BAD_EXAMPLES = 20;
 const TIME_ALIASES = ['timestamp', 'date', 'time', 'datetime', 'open_time'];
 // 1e11 s is the year 5138 and 1e11 ms is 1973: anything above is milliseconds.
 const MS_THRESHOLD = 1e11;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?([zZ]|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * Reads a CSV (with a header) or a JSON array of candles — objects with named fields, or
@@ -166,6 +167,8 @@ class Accumulator {
       this.format ??= format;
     } else {
       const text = String(raw).trim();
+      // Only ISO 8601 text: V8's Date.parse also accepts free text ("not-a-time-10") as some date.
+      if (!ISO_TIME.test(text)) return `not a time: ${JSON.stringify(raw)}`;
       // A time without a zone is read as UTC: exchanges and freqtrade write UTC.
       const zoned = /([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text.replace(' ', 'T')}Z`;
       ms = Date.parse(zoned);
