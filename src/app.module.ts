@@ -14,6 +14,7 @@ import { AuthModule } from './modules/auth/auth.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
 import { DatasetsModule } from './modules/datasets/datasets.module.js';
+import { EvaluationsModule } from './modules/evaluations/evaluations.module.js';
 import { FreqtradeModule } from './modules/freqtrade/freqtrade.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { SignalsModule } from './modules/signals/signals.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         FreqtradeModule,
         TasksModule,
         DatasetsModule,
+        EvaluationsModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

@@ -7,6 +7,7 @@ import { StrategyDraft } from '../modules/strategies/entities/strategy-draft.ent
 import { StrategyLog } from '../modules/strategies/entities/strategy-log.entity.js';
 import { StrategyVersion } from '../modules/strategies/entities/strategy-version.entity.js';
 import { Dataset } from '../modules/datasets/entities/dataset.entity.js';
+import { Evaluation } from '../modules/evaluations/entities/evaluation.entity.js';
 import { Task } from '../modules/tasks/entities/task.entity.js';
 import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   FreqtradeInstallation,
   BotLease,
   Dataset,
+  Evaluation,
 ];

@@ -52,6 +52,8 @@ export interface ReceivedFile {
 export class DatasetsService implements OnModuleInit {
   private readonly logger = new Logger(DatasetsService.name);
   readonly files: DatasetFiles;
+  /** Modules that run work on datasets (evaluations, training) say whether one is in use. */
+  private readonly usageChecks: ((datasetId: number) => Promise<string | null>)[] = [];
 
   constructor(
     @InjectRepository(Dataset) private readonly datasets: Repository<Dataset>,
@@ -64,6 +66,11 @@ export class DatasetsService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.files.ensureIncoming();
+  }
+
+  /** `check` answers why the dataset may not be deleted now (e.g. "evaluation 3 is running"), or null. */
+  registerUsageCheck(check: (datasetId: number) => Promise<string | null>): void {
+    this.usageChecks.push(check);
   }
 
   get maxUploadBytes(): number {
@@ -180,6 +187,11 @@ export class DatasetsService implements OnModuleInit {
         { id, task_id: d.taskId },
         `Dataset ${id} is being processed; cancel task ${d.taskId} first`,
       );
+    }
+    for (const check of this.usageChecks) {
+      const busy = await check(d.id);
+      if (busy)
+        throw new AppException('DATASET_BUSY', { id, reason: busy }, `Dataset ${id} is in use: ${busy}`);
     }
     await this.datasets.delete(d.id);
     await this.files.remove(d.id);

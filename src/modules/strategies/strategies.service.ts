@@ -50,6 +50,34 @@ export class StrategiesService {
     return s;
   }
 
+  /**
+   * The performance fields, from a completed backtest of the current version. Clamped to the
+   * columns' ranges: freqtrade reports huge ratios when a run has no losing day.
+   */
+  async recordPerformance(
+    id: number,
+    p: {
+      totalReturn: number | null;
+      sharpeRatio: number | null;
+      maxDrawdown: number | null;
+      winRate: number | null;
+    },
+  ): Promise<void> {
+    const clamp = (v: number | null, max: number) => (v === null ? null : Math.max(-max, Math.min(max, v)));
+    await this.strategies
+      .createQueryBuilder()
+      .update()
+      .set({
+        totalReturn: clamp(p.totalReturn, 999_999),
+        sharpeRatio: clamp(p.sharpeRatio, 9_999),
+        maxDrawdown: clamp(p.maxDrawdown, 9_999),
+        winRate: clamp(p.winRate, 100),
+      })
+      .where('id = :id', { id })
+      .updateEntity(false)
+      .execute();
+  }
+
   async list(ownerId: number, q: ListStrategiesQueryDto): Promise<Page<StrategyResponseDto>> {
     const qb = this.strategies.createQueryBuilder('s').where('s.owner_id = :ownerId', { ownerId });
     if (q.status) qb.andWhere('s.status = :status', { status: q.status });

@@ -182,6 +182,27 @@ export class StrategyLifecycleService {
     };
   }
 
+  /** The run spec of a stored version (evaluations test old versions side by side). */
+  async specOfVersion(strategy: Strategy, version: string): Promise<StrategyRunSpec> {
+    if (version === strategy.version) return this.specOf(strategy);
+    const v = await this.versions.find(strategy.id, version);
+    if (!v) throw new AppException('VERSION_NOT_FOUND', { id: strategy.id, version });
+    const file =
+      v.source === null && typeof v.config.strategy_file === 'string'
+        ? this.files.resolve(v.config.strategy_file)
+        : null;
+    return {
+      strategyId: strategy.id,
+      ownerId: strategy.ownerId,
+      name: strategy.name,
+      version,
+      config: v.config,
+      parameters: v.parameters,
+      source: v.source,
+      sourceFile: file,
+    };
+  }
+
   /** The row as stored now: each transition bumped its revision and updated_at in the database. */
   private async current(id: number): Promise<StrategyResponseDto> {
     return toStrategyResponse(await this.strategies.findOneByOrFail({ id }), this.clock.now());

@@ -48,6 +48,10 @@ export class StrategyVersionWriter {
     return v?.source ?? null;
   }
 
+  async find(strategyId: number, version: string): Promise<StrategyVersion | null> {
+    return this.db.manager.getRepository(StrategyVersion).findOneBy({ strategyId, version });
+  }
+
   async commit(strategy: Strategy, change: VersionChange, opts: VersionOptions): Promise<Strategy> {
     let config = change.config ?? strategy.config;
     let source: string | null;

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatasetsModule } from '../datasets/datasets.module.js';
+import { FreqtradeModule } from '../freqtrade/freqtrade.module.js';
+import { StrategiesModule } from '../strategies/strategies.module.js';
+import { TasksModule } from '../tasks/tasks.module.js';
+import { Evaluation } from './entities/evaluation.entity.js';
+import { EvaluationsController } from './evaluations.controller.js';
+import { EvaluationsService } from './evaluations.service.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Evaluation]),
+    TasksModule,
+    StrategiesModule,
+    DatasetsModule,
+    FreqtradeModule,
+  ],
+  controllers: [EvaluationsController],
+  providers: [EvaluationsService],
+  exports: [EvaluationsService],
+})
+export class EvaluationsModule {}

@@ -1,0 +1,426 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import type { AuthUser } from '../../common/auth/auth-user.js';
+import { AppException } from '../../common/errors/app.exception.js';
+import { Page } from '../../common/pagination/page.js';
+import { offsetOf } from '../../common/pagination/page-query.dto.js';
+import type { JsonObject } from '../../common/types/json.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { parseCandleFile } from '../datasets/candles/candle-parser.js';
+import { DatasetsService } from '../datasets/datasets.service.js';
+import type { Dataset } from '../datasets/entities/dataset.entity.js';
+import { BacktestFailed, runBacktest } from '../freqtrade/backtest/backtest-runner.js';
+import { exchangeUrlOverrides } from '../freqtrade/bot/exchange-urls.js';
+import { FreqtradeInstallationsService } from '../freqtrade/install/freqtrade-installations.service.js';
+import type { Strategy } from '../strategies/entities/strategy.entity.js';
+import { StrategiesService } from '../strategies/strategies.service.js';
+import { StrategyLifecycleService } from '../strategies/strategy-lifecycle.service.js';
+import type { StrategyRunSpec } from '../strategies/strategy-runtime.port.js';
+import { TaskRunner, type TaskContext } from '../tasks/task-runner.service.js';
+import {
+  backtestResults,
+  benchmarkSeries,
+  dailyBalances,
+  drawdownSeries,
+  equityCurve,
+  periodReturns,
+  riskFigures,
+} from './backtest-figures.js';
+import type { CreateEvaluationDto } from './dto/create-evaluation.dto.js';
+import { EvaluationResponseDto } from './dto/evaluation.response.dto.js';
+import type { ListEvaluationsQueryDto } from './dto/list-evaluations.query.dto.js';
+import { Evaluation } from './entities/evaluation.entity.js';
+import { renderReport } from './evaluation-report.js';
+
+/** One backtest of an evaluation: a strategy version on the evaluation's dataset. */
+interface Run {
+  label: string;
+  strategy: Strategy;
+  spec: StrategyRunSpec;
+}
+
+const BACKTEST_TIMEOUT_MS = 60 * 60_000;
+
+/**
+ * Evaluations run real freqtrade backtests as tasks and keep freqtrade's figures, the charts drawn
+ * from its trades, and an HTML report. Nothing here estimates a result.
+ */
+@Injectable()
+export class EvaluationsService implements OnModuleInit {
+  private readonly logger = new Logger(EvaluationsService.name);
+
+  constructor(
+    @InjectRepository(Evaluation) private readonly evaluations: Repository<Evaluation>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly strategies: StrategiesService,
+    private readonly lifecycle: StrategyLifecycleService,
+    private readonly datasets: DatasetsService,
+    private readonly freqtrade: FreqtradeInstallationsService,
+    private readonly tasks: TaskRunner,
+  ) {}
+
+  private dir(id: number): string {
+    return path.join(this.config.paths.dataDir, 'evaluations', String(id));
+  }
+
+  async create(user: AuthUser, dto: CreateEvaluationDto): Promise<EvaluationResponseDto> {
+    const strategy = await this.strategies.findOwned(user.id, dto.strategy_id);
+    const dataset = await this.datasets.findOwned(user.id, dto.dataset_id);
+    if (dataset.status !== 'ready') {
+      throw new AppException(
+        'DATASET_NOT_READY',
+        { id: dataset.id, status: dataset.status },
+        `Dataset ${dataset.id} is ${dataset.status}, not ready`,
+      );
+    }
+    if (!dataset.backtestable) {
+      throw new AppException(
+        'DATASET_NOT_BACKTESTABLE',
+        { id: dataset.id },
+        'The dataset has missing values or normalised prices; fill_missing (or use the original) first',
+      );
+    }
+    const cfg = dto.config ?? {};
+    const start = cfg.start_date ? new Date(cfg.start_date) : dataset.firstCandleAt;
+    const end = cfg.end_date ? new Date(cfg.end_date) : dataset.lastCandleAt;
+    if (start && end && start >= end) {
+      throw new AppException('VALIDATION_ERROR', [
+        { field: 'config.end_date', message: 'end_date must be after start_date' },
+      ]);
+    }
+    const runs = await this.runsFor(user, strategy, dto);
+    const ft = await this.freqtrade.requireActive();
+    const row = await this.evaluations.save(
+      this.evaluations.create({
+        name: dto.name,
+        evaluationType: dto.evaluation_type,
+        status: 'pending',
+        config: { ...cfg } as JsonObject,
+        startDate: start,
+        endDate: end,
+        strategyId: strategy.id,
+        datasetId: dataset.id,
+        userId: user.id,
+        freqtradeVersion: ft.version,
+      }),
+    );
+    const task = await this.tasks.submit(
+      {
+        taskName: 'evaluation.run',
+        args: { evaluation_id: row.id },
+        userId: user.id,
+        relatedType: 'evaluation',
+        relatedId: String(row.id),
+      },
+      (ctx) => this.run(row, runs, dataset, ctx),
+    );
+    row.taskId = task.id;
+    await this.evaluations.update(row.id, { taskId: task.id });
+    return EvaluationResponseDto.from(row, { withCharts: false });
+  }
+
+  async list(userId: number, q: ListEvaluationsQueryDto): Promise<Page<EvaluationResponseDto>> {
+    const qb = this.evaluations
+      .createQueryBuilder('e')
+      .where('e.user_id = :userId', { userId })
+      .orderBy('e.created_at', 'DESC')
+      .addOrderBy('e.id', 'DESC');
+    if (q.status) qb.andWhere('e.status = :status', { status: q.status });
+    if (q.evaluation_type) qb.andWhere('e.evaluation_type = :type', { type: q.evaluation_type });
+    if (q.strategy_id) qb.andWhere('e.strategy_id = :sid', { sid: q.strategy_id });
+    const [items, total] = await qb.skip(offsetOf(q)).take(q.page_size).getManyAndCount();
+    return new Page(
+      'evaluations',
+      items.map((e) => EvaluationResponseDto.from(e, { withCharts: false })),
+      q.page,
+      q.page_size,
+      total,
+    );
+  }
+
+  async get(userId: number, id: number): Promise<EvaluationResponseDto> {
+    return EvaluationResponseDto.from(await this.findOwned(userId, id), { withCharts: true });
+  }
+
+  async report(userId: number, id: number): Promise<string> {
+    const e = await this.findOwned(userId, id);
+    if (!e.reportPath)
+      throw new AppException(
+        'REPORT_NOT_READY',
+        { id, status: e.status },
+        `Evaluation ${id} is ${e.status}; the report comes when it completes`,
+      );
+    return readFile(e.reportPath, 'utf8');
+  }
+
+  async cancel(user: AuthUser, id: number): Promise<EvaluationResponseDto> {
+    const e = await this.findOwned(user.id, id);
+    if (e.status !== 'pending' && e.status !== 'running') {
+      throw new AppException(
+        'EVALUATION_NOT_CANCELLABLE',
+        { id, status: e.status },
+        `Evaluation ${id} is ${e.status}`,
+      );
+    }
+    if (e.taskId) await this.tasks.cancel(e.taskId);
+    await this.tasks.wait(e.taskId!).catch(() => undefined);
+    return this.get(user.id, id);
+  }
+
+  async remove(user: AuthUser, id: number): Promise<null> {
+    const e = await this.findOwned(user.id, id);
+    if ((e.status === 'pending' || e.status === 'running') && e.taskId) {
+      await this.tasks.cancel(e.taskId).catch(() => undefined);
+      await this.tasks.wait(e.taskId).catch(() => undefined);
+    }
+    await this.evaluations.delete(e.id);
+    await rm(this.dir(e.id), { recursive: true, force: true });
+    return null;
+  }
+
+  onModuleInit(): void {
+    this.datasets.registerUsageCheck(async (datasetId) => {
+      const busy = await this.evaluations.findOne({
+        where: [
+          { datasetId, status: 'running' },
+          { datasetId, status: 'pending' },
+        ],
+        select: { id: true },
+      });
+      return busy ? `evaluation ${busy.id} is running on it` : null;
+    });
+  }
+
+  private async findOwned(userId: number, id: number): Promise<Evaluation> {
+    const e = await this.evaluations.findOneBy({ id, userId });
+    if (!e) throw new AppException('EVALUATION_NOT_FOUND', { id });
+    return e;
+  }
+
+  private async runsFor(user: AuthUser, strategy: Strategy, dto: CreateEvaluationDto): Promise<Run[]> {
+    const cfg = dto.config ?? {};
+    const one = async (s: Strategy, version?: string): Promise<Run> => {
+      const spec = version ? await this.lifecycle.specOfVersion(s, version) : await this.lifecycle.specOf(s);
+      return { label: `${s.name} ${spec.version}`, strategy: s, spec };
+    };
+    if (dto.evaluation_type !== 'comparison') return [await one(strategy, cfg.version)];
+    const runs: Run[] = [];
+    if (cfg.versions?.length) {
+      for (const v of new Set(cfg.versions)) runs.push(await one(strategy, v));
+    } else {
+      runs.push(await one(strategy, cfg.version));
+      for (const id of new Set(cfg.strategy_ids ?? [])) {
+        if (id !== strategy.id) runs.push(await one(await this.strategies.findOwned(user.id, id)));
+      }
+    }
+    if (runs.length < 2) {
+      throw new AppException('VALIDATION_ERROR', [
+        {
+          field: 'config',
+          message: 'a comparison needs config.versions (two or more) or config.strategy_ids',
+        },
+      ]);
+    }
+    return runs;
+  }
+
+  private async run(row: Evaluation, runs: Run[], dataset: Dataset, ctx: TaskContext): Promise<JsonObject> {
+    await this.evaluations.update(row.id, { status: 'running' });
+    try {
+      const ft = await this.freqtrade.requireActive();
+      const env = this.config.freqtrade.childEnv;
+      const urls = await exchangeUrlOverrides(
+        ft.bin,
+        dataset.exchange,
+        this.config.exchangeUrlOverrides,
+        env,
+      );
+      const cfg = row.config as {
+        initial_capital?: number;
+        stake_amount?: number;
+        fee?: number;
+        max_open_trades?: number;
+        benchmark?: string;
+      };
+      const timerange = `${ymd(row.startDate)}-${ymd(row.endDate, true)}`;
+      const outcomes: { label: string; run: Run; stats: JsonObject; results: JsonObject; seconds: number }[] =
+        [];
+      for (const [k, run] of runs.entries()) {
+        ctx.progress((k / runs.length) * 90, `backtesting ${run.label}`);
+        const source =
+          run.spec.source ?? (run.spec.sourceFile ? await readFile(run.spec.sourceFile, 'utf8') : null);
+        const className =
+          typeof run.spec.config.strategy_class === 'string' ? run.spec.config.strategy_class : null;
+        if (!source || !className)
+          throw new AppException(
+            'STRATEGY_LOAD_FAILED',
+            { id: run.strategy.id },
+            `${run.label} has no source to backtest`,
+          );
+        const out = await runBacktest({
+          bin: ft.bin,
+          env,
+          workdir: path.join(this.dir(row.id), String(k)),
+          strategyClass: className,
+          source,
+          exchange: dataset.exchange,
+          pairs: [dataset.pair],
+          timeframe: dataset.timeframe,
+          datadir: path.dirname(dataset.filePath),
+          dataFormat: 'json',
+          timerange,
+          stakeCurrency: dataset.pair.split('/')[1]!,
+          stakeAmount: cfg.stake_amount ?? 'unlimited',
+          startingBalance: cfg.initial_capital ?? 1000,
+          maxOpenTrades: cfg.max_open_trades ?? 1,
+          fee: cfg.fee ?? null,
+          ccxtConfig: urls ? { urls: { api: urls } } : {},
+          signal: ctx.signal,
+          timeoutMs: BACKTEST_TIMEOUT_MS,
+        });
+        outcomes.push({
+          label: run.label,
+          run,
+          stats: out.stats,
+          results: backtestResults(out.stats),
+          seconds: out.freqtradeSeconds,
+        });
+      }
+      ctx.progress(92, 'computing figures');
+      const first = outcomes[0]!;
+      const startBalance = cfg.initial_capital ?? 1000;
+      const equity = equityCurve(first.stats);
+      const daily = dailyBalances(first.stats);
+      const charts: JsonObject[] = [
+        {
+          type: 'equity_curve',
+          data: equity as unknown as JsonObject[],
+          config: { unit: first.results.stake_currency },
+        },
+        { type: 'drawdown', data: drawdownSeries(equity) as unknown as JsonObject[], config: { unit: '%' } },
+        {
+          type: 'monthly_returns',
+          data: periodReturns(daily, 'month', startBalance) as unknown as JsonObject[],
+          config: { unit: '%' },
+        },
+      ];
+      const benchmarkPair = cfg.benchmark ?? dataset.pair;
+      if (benchmarkPair === dataset.pair) {
+        const { candles } = await parseCandleFile(dataset.filePath, 'json', ctx.signal);
+        charts.push({
+          type: 'benchmark',
+          data: benchmarkSeries(
+            candles,
+            (first.stats.backtest_start_ts as number) ?? 0,
+            (first.stats.backtest_end_ts as number) ?? Infinity,
+          ) as unknown as JsonObject[],
+          config: { pair: benchmarkPair, unit: '%', description: 'buy and hold, percent change' },
+        });
+      } else {
+        charts.push({
+          type: 'benchmark',
+          data: [],
+          config: {
+            pair: benchmarkPair,
+            unavailable: `no candles of ${benchmarkPair} in dataset ${dataset.id}`,
+          },
+        });
+      }
+      let results: JsonObject = { ...first.results, freqtrade_seconds: round2(first.seconds) };
+      if (row.evaluationType === 'performance') {
+        results = {
+          ...results,
+          returns: {
+            daily: periodReturns(daily, 'day', startBalance) as unknown as JsonObject[],
+            weekly: periodReturns(daily, 'week', startBalance) as unknown as JsonObject[],
+            monthly: periodReturns(daily, 'month', startBalance) as unknown as JsonObject[],
+          },
+        };
+      }
+      if (row.evaluationType === 'risk') results = { ...results, risk: riskFigures(daily, startBalance) };
+      if (row.evaluationType === 'comparison') {
+        results = {
+          comparison: outcomes.map((o) => ({
+            label: o.label,
+            strategy_id: o.run.strategy.id,
+            version: o.run.spec.version,
+            ...o.results,
+          })) as unknown as JsonObject[],
+        };
+        for (const o of outcomes.slice(1)) {
+          charts.push({
+            type: 'equity_curve',
+            data: equityCurve(o.stats) as unknown as JsonObject[],
+            config: { label: o.label },
+          });
+        }
+      }
+      const reportPath = path.join(this.dir(row.id), 'report.html');
+      await mkdir(path.dirname(reportPath), { recursive: true });
+      await writeFile(
+        reportPath,
+        renderReport({ name: row.name, type: row.evaluationType, dataset, outcomes, charts }),
+      );
+      const patch: Partial<Evaluation> = {
+        status: 'completed',
+        results,
+        charts,
+        reportPath,
+        completedAt: new Date(),
+        errorMessage: null,
+      };
+      await this.evaluations.update(row.id, patch as QueryDeepPartialEntity<Evaluation>);
+      // The strategy's performance fields follow a backtest of its current version.
+      if (row.evaluationType !== 'comparison' && first.run.spec.version === first.run.strategy.version) {
+        const r = first.results as {
+          total_return: number | null;
+          sharpe_ratio: number | null;
+          max_drawdown: number | null;
+          win_rate: number | null;
+        };
+        await this.strategies.recordPerformance(first.run.strategy.id, {
+          totalReturn: r.total_return,
+          sharpeRatio: r.sharpe_ratio,
+          maxDrawdown: r.max_drawdown,
+          winRate: r.win_rate === null ? null : r.win_rate * 100,
+        });
+      }
+      ctx.progress(100, 'completed');
+      return { evaluation_id: row.id, freqtrade_seconds: outcomes.map((o) => round2(o.seconds)) };
+    } catch (err) {
+      const cancelled = ctx.signal.aborted;
+      const message = cancelled
+        ? 'cancelled'
+        : err instanceof BacktestFailed
+          ? err.message
+          : (err as Error).message;
+      await this.evaluations
+        .update(row.id, {
+          status: cancelled ? 'cancelled' : 'failed',
+          errorMessage: message.slice(0, 4000),
+          completedAt: new Date(),
+        })
+        .catch((e: unknown) => this.logger.error(`evaluation ${row.id}: ${(e as Error).message}`));
+      if (err instanceof BacktestFailed && !cancelled)
+        throw new AppException('BACKTEST_FAILED', { last_lines: err.lastLines.slice(-10) }, err.message);
+      throw err;
+    }
+  }
+}
+
+/** freqtrade's timerange side: YYYYMMDD; the end is exclusive, so a time inside a day rounds up. */
+function ymd(d: Date | null, end = false): string {
+  if (!d) return '';
+  const day = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  if (end && day.getTime() < d.getTime()) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
