@@ -5,7 +5,7 @@ import { Signals1795402378463 } from './1795402378463-Signals.js';
 import { Tasks1795404990632 } from './1795404990632-Tasks.js';
 import { Freqtrade1795405885556 } from './1795405885556-Freqtrade.js';
 import { Datasets1795416679321 } from './1795416679321-Datasets.js';
-import { Evaluations1795417940834 } from './1795417940834-Evaluations.js';
+import { Evaluations1795418706867 } from './1795418706867-Evaluations.js';
 
 export const MIGRATIONS: (new () => object)[] = [
   Initial1795397318618,
@@ -14,5 +14,5 @@ export const MIGRATIONS: (new () => object)[] = [
   Tasks1795404990632,
   Freqtrade1795405885556,
   Datasets1795416679321,
-  Evaluations1795417940834,
+  Evaluations1795418706867,
 ];

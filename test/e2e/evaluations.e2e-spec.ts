@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { SignalsService } from '../../src/modules/signals/signals.service.js';
 import { TaskRunner } from '../../src/modules/tasks/task-runner.service.js';
 import { startBinanceEmulator } from '../emulators/binance/server.mjs';
 import { bearer, createUser, type TestUser } from '../factories/user.factory.js';
@@ -192,6 +193,53 @@ describeIfFreqtrade('evaluations with real freqtrade backtests', () => {
     expect(body(cancelled).data.status).toBe('cancelled');
     expect((await api(alice, 'POST', `/evaluations/${id}/cancel`)).statusCode).toBe(409);
     expect((await api(alice, 'GET', `/evaluations/${id}/report`)).statusCode).toBe(409);
+  }, 60_000);
+
+  it('scores the journal’s signals against the dataset’s candles by strength level (signal_quality)', async () => {
+    const candle = (i: number) => new Date(T0 + i * M5);
+    const ingest = await t.app.get(SignalsService).ingest([
+      // BUY at candle 15 (close 100; the next closes 110): strong
+      {
+        strategyId,
+        pair: 'BTC/USDT',
+        exchange: 'binance',
+        timeframe: '5m',
+        candleTime: candle(15),
+        kind: 'enter_long',
+        strength: 95,
+        price: 100,
+      },
+      // SELL at candle 30 (close 125; the next closes 112.5): weak
+      {
+        strategyId,
+        pair: 'BTC/USDT',
+        exchange: 'binance',
+        timeframe: '5m',
+        candleTime: candle(30),
+        kind: 'exit_long',
+        strength: 30,
+        price: 125,
+      },
+    ]);
+    expect(ingest.stored).toBe(2);
+    const res = await api(alice, 'POST', '/evaluations', {
+      name: 'quality',
+      evaluation_type: 'signal_quality',
+      strategy_id: strategyId,
+      dataset_id: datasetId,
+    });
+    expect(res.statusCode).toBe(202);
+    const e = await finished(body(res).data.id);
+    expect(e.status).toBe('completed');
+    const h1 = (level: string) => e.results.by_strength_level[level].horizons[0];
+    expect(h1('strong')).toMatchObject({ horizon: 1, count: 1, mean_return: 10, hit_rate: 1 });
+    expect(h1('weak')).toMatchObject({ horizon: 1, count: 1, mean_return: 10, hit_rate: 1 });
+    // 24 candles after candle 30 is candle 54, whose close is 105: a SELL from 125 gains 16 %
+    expect(e.results.by_strength_level.weak.horizons[4]).toMatchObject({ horizon: 24, mean_return: 16 });
+    expect(
+      e.charts.map((c: { config: { strength_level: string } }) => c.config.strength_level).sort(),
+    ).toEqual(['strong', 'weak']);
+    expect((await api(alice, 'GET', `/evaluations/${e.id}/report`)).body).toContain('By strength level');
   }, 60_000);
 
   it('refuses bad requests with clear 4xx', async () => {

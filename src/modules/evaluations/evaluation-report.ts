@@ -1,6 +1,7 @@
 import type { JsonObject } from '../../common/types/json.js';
 import type { Dataset } from '../datasets/entities/dataset.entity.js';
 import { tradesOf, type SeriesPoint } from './backtest-figures.js';
+import type { GroupFigures, SignalQuality } from './signal-quality.js';
 
 interface ReportInput {
   name: string;
@@ -83,4 +84,33 @@ function svgLine(points: SeriesPoint[], color: string, w = 800, h = 200): string
     .map((p, i) => `${i ? 'L' : 'M'}${px(xs[i]!).toFixed(1)},${py(p.value).toFixed(1)}`)
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><text x="4" y="14" font-size="11">${esc(fmt(y1))}</text><text x="4" y="${h - 22}" font-size="11">${esc(fmt(y0))}</text><path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/></svg>`;
+}
+
+/** The signal-quality study as a page: one table per grouping, rows per group, columns per horizon. */
+export function renderQualityReport(
+  name: string,
+  strategy: string,
+  dataset: Dataset,
+  q: SignalQuality,
+): string {
+  const table = (title: string, groups: Record<string, GroupFigures>) => {
+    const head = q.horizons.map((h) => `<th>+${h} mean %</th><th>+${h} hit</th>`).join('');
+    const rows = Object.entries(groups)
+      .map(
+        ([k, g]) =>
+          `<tr><th>${esc(k)}</th><td>${g.signals}</td>${g.horizons.map((h) => `<td>${esc(fmt(h.mean_return))}</td><td>${esc(fmt(h.hit_rate))}</td>`).join('')}<td>${esc(fmt(g.mean_mfe))}</td><td>${esc(fmt(g.mean_mae))}</td></tr>`,
+      )
+      .join('');
+    return `<h2>${esc(title)}</h2><table><tr><th></th><th>signals</th>${head}<th>MFE %</th><th>MAE %</th></tr>${rows}</table>`;
+  };
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(name)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child{text-align:left}</style>
+</head><body>
+<h1>${esc(name)}</h1>
+<p>Signal quality of ${esc(strategy)} on ${esc(dataset.pair)} ${esc(dataset.timeframe)} (dataset #${dataset.id}); returns in the signal's direction after N candles.</p>
+${table('Overall', { all: q.overall })}${table('By strength level', q.by_strength_level)}${table('By priority', q.by_priority)}
+<p>${q.unscored_signals} signal(s) fell outside the dataset's candles.</p>
+</body></html>
+`;
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatasetsModule } from '../datasets/datasets.module.js';
 import { FreqtradeModule } from '../freqtrade/freqtrade.module.js';
+import { SignalsModule } from '../signals/signals.module.js';
 import { StrategiesModule } from '../strategies/strategies.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { Evaluation } from './entities/evaluation.entity.js';
@@ -15,6 +16,7 @@ import { EvaluationsService } from './evaluations.service.js';
     StrategiesModule,
     DatasetsModule,
     FreqtradeModule,
+    SignalsModule,
   ],
   controllers: [EvaluationsController],
   providers: [EvaluationsService],

@@ -35,7 +35,9 @@ import type { CreateEvaluationDto } from './dto/create-evaluation.dto.js';
 import { EvaluationResponseDto } from './dto/evaluation.response.dto.js';
 import type { ListEvaluationsQueryDto } from './dto/list-evaluations.query.dto.js';
 import { Evaluation } from './entities/evaluation.entity.js';
-import { renderReport } from './evaluation-report.js';
+import { renderQualityReport, renderReport } from './evaluation-report.js';
+import { signalQuality } from './signal-quality.js';
+import { SignalsQueryService } from '../signals/signals-query.service.js';
 
 /** One backtest of an evaluation: a strategy version on the evaluation's dataset. */
 interface Run {
@@ -45,6 +47,7 @@ interface Run {
 }
 
 const BACKTEST_TIMEOUT_MS = 60 * 60_000;
+const MAX_QUALITY_SIGNALS = 100_000;
 
 /**
  * Evaluations run real freqtrade backtests as tasks and keep freqtrade's figures, the charts drawn
@@ -62,6 +65,7 @@ export class EvaluationsService implements OnModuleInit {
     private readonly datasets: DatasetsService,
     private readonly freqtrade: FreqtradeInstallationsService,
     private readonly tasks: TaskRunner,
+    private readonly signals: SignalsQueryService,
   ) {}
 
   private dir(id: number): string {
@@ -78,6 +82,7 @@ export class EvaluationsService implements OnModuleInit {
         `Dataset ${dataset.id} is ${dataset.status}, not ready`,
       );
     }
+    if (dto.evaluation_type === 'signal_quality') return this.createQuality(user, strategy, dataset, dto);
     if (!dataset.backtestable) {
       throw new AppException(
         'DATASET_NOT_BACKTESTABLE',
@@ -122,6 +127,110 @@ export class EvaluationsService implements OnModuleInit {
     row.taskId = task.id;
     await this.evaluations.update(row.id, { taskId: task.id });
     return EvaluationResponseDto.from(row, { withCharts: false });
+  }
+
+  /** Scores the journal's signals against the dataset's candles; no freqtrade involved. */
+  private async createQuality(
+    user: AuthUser,
+    strategy: Strategy,
+    dataset: Dataset,
+    dto: CreateEvaluationDto,
+  ): Promise<EvaluationResponseDto> {
+    if ((dataset.statistics as { normalized?: boolean } | null)?.normalized) {
+      throw new AppException(
+        'DATASET_NOT_BACKTESTABLE',
+        { id: dataset.id },
+        'Normalised prices cannot score signals',
+      );
+    }
+    const cfg = dto.config ?? {};
+    const start = cfg.start_date ? new Date(cfg.start_date) : dataset.firstCandleAt;
+    const end = cfg.end_date ? new Date(cfg.end_date) : dataset.lastCandleAt;
+    const row = await this.evaluations.save(
+      this.evaluations.create({
+        name: dto.name,
+        evaluationType: 'signal_quality',
+        status: 'pending',
+        config: { ...cfg } as JsonObject,
+        startDate: start,
+        endDate: end,
+        strategyId: strategy.id,
+        datasetId: dataset.id,
+        userId: user.id,
+      }),
+    );
+    const task = await this.tasks.submit(
+      {
+        taskName: 'evaluation.signal_quality',
+        args: { evaluation_id: row.id },
+        userId: user.id,
+        relatedType: 'evaluation',
+        relatedId: String(row.id),
+      },
+      (ctx) => this.runQuality(row, strategy, dataset, ctx),
+    );
+    row.taskId = task.id;
+    await this.evaluations.update(row.id, { taskId: task.id });
+    return EvaluationResponseDto.from(row, { withCharts: false });
+  }
+
+  private async runQuality(
+    row: Evaluation,
+    strategy: Strategy,
+    dataset: Dataset,
+    ctx: TaskContext,
+  ): Promise<JsonObject> {
+    await this.evaluations.update(row.id, { status: 'running' });
+    try {
+      const signals = await this.signals.forEvaluation(row.userId, {
+        strategyId: strategy.id,
+        pair: dataset.pair,
+        timeframe: dataset.timeframe,
+        from: row.startDate ?? new Date(0),
+        to: row.endDate ?? new Date(8.64e15),
+        limit: MAX_QUALITY_SIGNALS,
+      });
+      ctx.progress(30, `${signals.length} signals`);
+      const { candles } = await parseCandleFile(dataset.filePath, 'json', ctx.signal);
+      const quality = signalQuality(signals, candles);
+      const charts: JsonObject[] = Object.entries(quality.by_strength_level).map(([level, g]) => ({
+        type: 'signal_quality',
+        data: g.horizons.map((h) => ({
+          horizon: h.horizon,
+          mean_return: h.mean_return,
+          hit_rate: h.hit_rate,
+        })),
+        config: { strength_level: level, signals: g.signals },
+      }));
+      const results = {
+        ...(quality as unknown as JsonObject),
+        truncated: signals.length === MAX_QUALITY_SIGNALS,
+      };
+      const reportPath = path.join(this.dir(row.id), 'report.html');
+      await mkdir(path.dirname(reportPath), { recursive: true });
+      await writeFile(reportPath, renderQualityReport(row.name, strategy.name, dataset, quality));
+      const patch: Partial<Evaluation> = {
+        status: 'completed',
+        results,
+        charts,
+        reportPath,
+        completedAt: new Date(),
+        errorMessage: null,
+      };
+      await this.evaluations.update(row.id, patch as QueryDeepPartialEntity<Evaluation>);
+      ctx.progress(100, 'completed');
+      return { evaluation_id: row.id, signals: signals.length };
+    } catch (err) {
+      const cancelled = ctx.signal.aborted;
+      await this.evaluations
+        .update(row.id, {
+          status: cancelled ? 'cancelled' : 'failed',
+          errorMessage: (cancelled ? 'cancelled' : (err as Error).message).slice(0, 4000),
+          completedAt: new Date(),
+        })
+        .catch((e: unknown) => this.logger.error(`evaluation ${row.id}: ${(e as Error).message}`));
+      throw err;
+    }
   }
 
   async list(userId: number, q: ListEvaluationsQueryDto): Promise<Page<EvaluationResponseDto>> {

@@ -132,6 +132,43 @@ export class SignalsQueryService {
     return rows[0]!.n;
   }
 
+  /**
+   * A strategy's signals on one market in a candle-time range, oldest first, for evaluations.
+   * Capped: a quality study of more signals than this is sampled by narrowing the range.
+   */
+  async forEvaluation(
+    ownerId: number,
+    f: { strategyId: number; pair: string; timeframe: string; from: Date; to: Date; limit: number },
+  ): Promise<
+    Pick<
+      Signal,
+      'id' | 'timestamp' | 'signalType' | 'kind' | 'strengthLevel' | 'strengthRaw' | 'priority' | 'price'
+    >[]
+  > {
+    return this.signals
+      .createQueryBuilder('s')
+      .select([
+        's.id',
+        's.timestamp',
+        's.signalType',
+        's.kind',
+        's.strengthLevel',
+        's.strengthRaw',
+        's.priority',
+        's.price',
+      ])
+      .where('s.owner_id = :ownerId AND s.strategy_id = :sid AND s.pair = :pair AND s.timeframe = :tf', {
+        ownerId,
+        sid: f.strategyId,
+        pair: f.pair,
+        tf: f.timeframe,
+      })
+      .andWhere('s.timestamp >= :from AND s.timestamp <= :to', { from: f.from, to: f.to })
+      .orderBy('s.timestamp', 'ASC')
+      .limit(f.limit)
+      .getMany();
+  }
+
   async get(ownerId: number, id: string): Promise<SignalResponseDto> {
     const s = await this.signals.findOneBy({ id, ownerId });
     if (!s) throw new AppException('SIGNAL_NOT_FOUND', { id });

@@ -13,7 +13,7 @@ import { Dataset } from '../../datasets/entities/dataset.entity.js';
 import { Strategy } from '../../strategies/entities/strategy.entity.js';
 import { User } from '../../users/entities/user.entity.js';
 
-export const EVALUATION_TYPES = ['backtest', 'performance', 'risk', 'comparison'] as const;
+export const EVALUATION_TYPES = ['backtest', 'performance', 'risk', 'comparison', 'signal_quality'] as const;
 export type EvaluationType = (typeof EVALUATION_TYPES)[number];
 export const EVALUATION_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type EvaluationStatus = (typeof EVALUATION_STATUSES)[number];

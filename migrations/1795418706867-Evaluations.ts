@@ -1,11 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Evaluations1795417940834 implements MigrationInterface {
-  name = 'Evaluations1795417940834';
+export class Evaluations1795418706867 implements MigrationInterface {
+  name = 'Evaluations1795418706867';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `CREATE TYPE "public"."evaluation_type" AS ENUM('backtest', 'performance', 'risk', 'comparison')`,
+      `CREATE TYPE "public"."evaluation_type" AS ENUM('backtest', 'performance', 'risk', 'comparison', 'signal_quality')`,
     );
     await queryRunner.query(
       `CREATE TYPE "public"."evaluation_status" AS ENUM('pending', 'running', 'completed', 'failed', 'cancelled')`,
