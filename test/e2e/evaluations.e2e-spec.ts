@@ -242,6 +242,34 @@ describeIfFreqtrade('evaluations with real freqtrade backtests', () => {
     expect((await api(alice, 'GET', `/evaluations/${e.id}/report`)).body).toContain('By strength level');
   }, 60_000);
 
+  it('downloads candles with freqtrade download-data through the emulator into a ready dataset', async () => {
+    const day = 86_400_000;
+    const start = new Date(Math.floor(Date.now() / day) * day - 2 * day);
+    const end = new Date(start.getTime() + day);
+    const res = await api(alice, 'POST', '/data/download', {
+      pairs: ['BTC/USDT'],
+      timeframes: ['1h'],
+      start_time: start.toISOString().slice(0, 10),
+      end_time: end.toISOString().slice(0, 10),
+    });
+    expect(res.statusCode).toBe(202);
+    const started = body(res).data;
+    expect(started.datasets).toHaveLength(1);
+    await t.app.get(TaskRunner).wait(started.task_id);
+    const d = body(await api(alice, 'GET', `/data/datasets/${started.datasets[0].id}`)).data;
+    expect(d.error_message).toBeNull();
+    expect(d).toMatchObject({
+      status: 'ready',
+      pair: 'BTC/USDT',
+      timeframe: '1h',
+      file_type: 'download',
+      row_count: 24,
+    });
+    expect(d.first_candle_at).toBe(start.toISOString());
+    // the klines came from the emulator, never from a public host
+    expect(emu.requests.some((r: { path: string }) => r.path === '/api/v3/klines')).toBe(true);
+  }, 120_000);
+
   it('refuses bad requests with clear 4xx', async () => {
     const base = { name: 'x', evaluation_type: 'backtest', strategy_id: strategyId, dataset_id: datasetId };
     expect((await api(alice, 'POST', '/evaluations', { ...base, evaluation_type: 'magic' })).statusCode).toBe(

@@ -10,7 +10,8 @@ import { ApiEnvelope, ApiErrors } from '../../common/swagger/api-envelope.decora
 import { IdPipe } from '../../common/validation/id.pipe.js';
 import { createValidationPipe } from '../../common/validation/validation.pipe.js';
 import { DatasetsService, type ReceivedFile } from './datasets.service.js';
-import { DatasetCreatedDto, DatasetResponseDto } from './dto/dataset.response.dto.js';
+import { DatasetCreatedDto, DatasetResponseDto, DownloadStartedDto } from './dto/dataset.response.dto.js';
+import { DownloadDatasetDto } from './dto/download-dataset.dto.js';
 import { ListDatasetsQueryDto } from './dto/list-datasets.query.dto.js';
 import { PreprocessDatasetDto } from './dto/preprocess-dataset.dto.js';
 import { UploadDatasetDto } from './dto/upload-dataset.dto.js';
@@ -86,6 +87,18 @@ export class DatasetsController {
     } finally {
       if (file) await this.datasets.discard(file.tempPath);
     }
+  }
+
+  /**
+   * Downloads candles from the exchange with freqtrade (through the proxy pool) and registers one
+   * dataset per pair and timeframe; they become `ready` when the task ends.
+   */
+  @Post('download')
+  @HttpCode(202)
+  @ApiEnvelope(DownloadStartedDto)
+  @ApiErrors('VALIDATION_ERROR', 'FREQTRADE_NOT_INSTALLED')
+  download(@CurrentUser() user: AuthUser, @Body() dto: DownloadDatasetDto) {
+    return this.datasets.download(user.id, dto);
   }
 
   /** Your datasets, newest first (statistics and samples only in the single-dataset answer). */

@@ -21,6 +21,12 @@ export class DatasetCreatedDto {
   task_id!: string | null;
 }
 
+export class DownloadStartedDto {
+  task_id!: string;
+  @ApiProperty({ type: [DatasetCreatedDto] })
+  datasets!: DatasetCreatedDto[];
+}
+
 export class DatasetResponseDto {
   id!: number;
   name!: string;
