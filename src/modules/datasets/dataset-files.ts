@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Candle } from './candles/candle.js';
 
@@ -55,6 +55,19 @@ export class DatasetFiles {
   async remove(id: number): Promise<void> {
     await rm(this.dir(id), { recursive: true, force: true });
   }
+}
+
+/**
+ * Reads a candle file in freqtrade's json format that we (or freqtrade) wrote: one JSON.parse is ~20×
+ * faster than the streaming parser uploads need (0.13 s against 3 s for a year of 5m candles).
+ */
+export async function readStoredCandles(file: string): Promise<Candle[]> {
+  const rows = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  if (!Array.isArray(rows)) throw new Error(`${path.basename(file)} is not a candle array`);
+  return rows.map((r: unknown) => {
+    const [t, o, h, l, c, v] = r as (number | null)[];
+    return { t: t!, o: o ?? null, h: h ?? null, l: l ?? null, c: c ?? null, v: v ?? null };
+  });
 }
 
 function num(v: number | null): string {

@@ -22,7 +22,7 @@ import {
   parseOperations,
   type PreprocessOperation,
 } from './candles/preprocess.js';
-import { DatasetFiles, freqtradePairFile } from './dataset-files.js';
+import { DatasetFiles, freqtradePairFile, readStoredCandles } from './dataset-files.js';
 import type { DownloadDatasetDto } from './dto/download-dataset.dto.js';
 import { downloadCandles, yyyymmdd } from '../freqtrade/backtest/download-data.js';
 import { exchangeUrlOverrides } from '../freqtrade/bot/exchange-urls.js';
@@ -236,9 +236,8 @@ export class DatasetsService implements OnModuleInit {
           for (const [k, row] of rows.entries()) {
             ctx.progress(60 + (k / rows.length) * 35, `${row.pair} ${row.timeframe}`);
             const downloaded = path.join(dataDir, `${freqtradePairFile(row.pair, row.timeframe)}.json`);
-            const { candles } = await parseCandleFile(downloaded, 'json', ctx.signal).catch(() => ({
-              candles: [] as Candle[],
-            }));
+            // freqtrade writes nothing for a pair it got no candles of.
+            const candles = await readStoredCandles(downloaded).catch(() => [] as Candle[]);
             const inRange = sortCandles(candles).filter(
               (c) => c.t >= start.getTime() && (!end || c.t < end.getTime()),
             );
@@ -419,7 +418,7 @@ export class DatasetsService implements OnModuleInit {
     ctx: TaskContext,
   ): Promise<JsonObject> {
     ctx.progress(5, 'reading the parent dataset');
-    const { candles } = await parseCandleFile(parent.filePath, 'json', ctx.signal);
+    const candles = await readStoredCandles(parent.filePath);
     ctx.progress(40, 'applying operations');
     let result;
     try {

@@ -11,7 +11,7 @@ import { offsetOf } from '../../common/pagination/page-query.dto.js';
 import type { JsonObject } from '../../common/types/json.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { parseCandleFile } from '../datasets/candles/candle-parser.js';
+import { readStoredCandles } from '../datasets/dataset-files.js';
 import { DatasetsService } from '../datasets/datasets.service.js';
 import type { Dataset } from '../datasets/entities/dataset.entity.js';
 import { BacktestFailed, runBacktest } from '../freqtrade/backtest/backtest-runner.js';
@@ -191,7 +191,7 @@ export class EvaluationsService implements OnModuleInit {
         limit: MAX_QUALITY_SIGNALS,
       });
       ctx.progress(30, `${signals.length} signals`);
-      const { candles } = await parseCandleFile(dataset.filePath, 'json', ctx.signal);
+      const candles = await readStoredCandles(dataset.filePath);
       const quality = signalQuality(signals, candles);
       const charts: JsonObject[] = Object.entries(quality.by_strength_level).map(([level, g]) => ({
         type: 'signal_quality',
@@ -420,7 +420,7 @@ export class EvaluationsService implements OnModuleInit {
       ];
       const benchmarkPair = cfg.benchmark ?? dataset.pair;
       if (benchmarkPair === dataset.pair) {
-        const { candles } = await parseCandleFile(dataset.filePath, 'json', ctx.signal);
+        const candles = await readStoredCandles(dataset.filePath);
         charts.push({
           type: 'benchmark',
           data: benchmarkSeries(
