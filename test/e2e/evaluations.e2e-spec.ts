@@ -270,6 +270,32 @@ describeIfFreqtrade('evaluations with real freqtrade backtests', () => {
     expect(emu.requests.some((r: { path: string }) => r.path === '/api/v3/klines')).toBe(true);
   }, 120_000);
 
+  it('downloads the range first when no dataset is named, and backtests on it', async () => {
+    const day = 86_400_000;
+    const start = new Date(Math.floor(Date.now() / day) * day - 2 * day).toISOString().slice(0, 10);
+    const end = new Date(Math.floor(Date.now() / day) * day - day).toISOString().slice(0, 10);
+    const res = await api(alice, 'POST', '/evaluations', {
+      name: 'downloaded',
+      evaluation_type: 'backtest',
+      strategy_id: strategyId,
+      config: { ...config, start_date: start, end_date: end },
+    });
+    expect(res.statusCode).toBe(202);
+    const e = await finished(body(res).data.id);
+    expect(e.error_message).toBeNull();
+    expect(e.status).toBe('completed');
+    // the emulator's random walk carries no volume markers: the strategy never trades
+    expect(e.results.total_trades).toBe(0);
+    const d = body(await api(alice, 'GET', `/data/datasets/${e.dataset_id}`)).data;
+    expect(d).toMatchObject({
+      status: 'ready',
+      file_type: 'download',
+      pair: 'BTC/USDT',
+      timeframe: '5m',
+      row_count: 288,
+    });
+  }, 180_000);
+
   it('refuses bad requests with clear 4xx', async () => {
     const base = { name: 'x', evaluation_type: 'backtest', strategy_id: strategyId, dataset_id: datasetId };
     expect((await api(alice, 'POST', '/evaluations', { ...base, evaluation_type: 'magic' })).statusCode).toBe(

@@ -449,6 +449,7 @@ export class DatasetsService implements OnModuleInit {
     const complete = candles.every(isComplete);
     const patch: Partial<Dataset> = {
       status: 'ready',
+      filePath: row.filePath,
       errorMessage: null,
       rowCount: candles.length,
       columnCount: COLUMNS.length,

@@ -74,6 +74,7 @@ export class EvaluationsService implements OnModuleInit {
 
   async create(user: AuthUser, dto: CreateEvaluationDto): Promise<EvaluationResponseDto> {
     const strategy = await this.strategies.findOwned(user.id, dto.strategy_id);
+    if (dto.dataset_id === undefined) return this.createWithDownload(user, strategy, dto);
     const dataset = await this.datasets.findOwned(user.id, dto.dataset_id);
     if (dataset.status !== 'ready') {
       throw new AppException(
@@ -98,6 +99,56 @@ export class EvaluationsService implements OnModuleInit {
         { field: 'config.end_date', message: 'end_date must be after start_date' },
       ]);
     }
+    return this.submitBacktest(user, strategy, dataset, dto, start, end, null);
+  }
+
+  /** No dataset named: download the range first (kept as a dataset), then backtest on it. */
+  private async createWithDownload(
+    user: AuthUser,
+    strategy: Strategy,
+    dto: CreateEvaluationDto,
+  ): Promise<EvaluationResponseDto> {
+    const cfg = dto.config ?? {};
+    const field = (f: string, message: string) =>
+      new AppException('VALIDATION_ERROR', [{ field: f, message }]);
+    if (dto.evaluation_type === 'signal_quality')
+      throw field('dataset_id', 'signal_quality needs a dataset with the candles');
+    if (!cfg.start_date)
+      throw field('config.start_date', 'without dataset_id, start_date says what to download');
+    const pairs = Array.isArray(strategy.config.pair_whitelist)
+      ? strategy.config.pair_whitelist.map(String)
+      : [];
+    const pair = cfg.pair ?? pairs[0];
+    const timeframe =
+      cfg.timeframe ??
+      (typeof strategy.config.timeframe === 'string' ? strategy.config.timeframe : undefined);
+    if (!pair) throw field('config.pair', 'the strategy names no pair: give config.pair');
+    if (!timeframe) throw field('config.timeframe', 'the strategy names no timeframe: give config.timeframe');
+    const start = new Date(cfg.start_date);
+    const end = cfg.end_date ? new Date(cfg.end_date) : null;
+    if (end && start >= end) throw field('config.end_date', 'end_date must be after start_date');
+    const exchange = typeof strategy.config.exchange === 'string' ? strategy.config.exchange : undefined;
+    const dl = await this.datasets.download(user.id, {
+      exchange,
+      pairs: [pair],
+      timeframes: [timeframe],
+      start_time: cfg.start_date,
+      end_time: cfg.end_date,
+    });
+    const dataset = await this.datasets.findOwned(user.id, dl.datasets[0]!.id);
+    return this.submitBacktest(user, strategy, dataset, dto, start, end, dl.task_id);
+  }
+
+  private async submitBacktest(
+    user: AuthUser,
+    strategy: Strategy,
+    dataset: Dataset,
+    dto: CreateEvaluationDto,
+    start: Date | null,
+    end: Date | null,
+    downloadTaskId: string | null,
+  ): Promise<EvaluationResponseDto> {
+    const cfg = dto.config ?? {};
     const runs = await this.runsFor(user, strategy, dto);
     const ft = await this.freqtrade.requireActive();
     const row = await this.evaluations.save(
@@ -122,7 +173,7 @@ export class EvaluationsService implements OnModuleInit {
         relatedType: 'evaluation',
         relatedId: String(row.id),
       },
-      (ctx) => this.run(row, runs, dataset, ctx),
+      (ctx) => this.run(row, runs, dataset, ctx, downloadTaskId),
     );
     row.taskId = task.id;
     await this.evaluations.update(row.id, { taskId: task.id });
@@ -338,9 +389,32 @@ export class EvaluationsService implements OnModuleInit {
     return runs;
   }
 
-  private async run(row: Evaluation, runs: Run[], dataset: Dataset, ctx: TaskContext): Promise<JsonObject> {
+  private async run(
+    row: Evaluation,
+    runs: Run[],
+    given: Dataset,
+    ctx: TaskContext,
+    downloadTaskId: string | null,
+  ): Promise<JsonObject> {
     await this.evaluations.update(row.id, { status: 'running' });
     try {
+      let dataset = given;
+      if (downloadTaskId) {
+        ctx.progress(1, 'downloading candles');
+        const abort = () => void this.tasks.cancel(downloadTaskId).catch(() => undefined);
+        ctx.signal.addEventListener('abort', abort, { once: true });
+        await this.tasks.wait(downloadTaskId).finally(() => ctx.signal.removeEventListener('abort', abort));
+        ctx.signal.throwIfAborted();
+        dataset = await this.datasets.findOwned(row.userId, given.id);
+        if (dataset.status !== 'ready')
+          throw new AppException(
+            'DATASET_NOT_READY',
+            { id: dataset.id },
+            `download failed: ${dataset.errorMessage}`,
+          );
+        row.startDate ??= dataset.firstCandleAt;
+        row.endDate ??= dataset.lastCandleAt;
+      }
       const ft = await this.freqtrade.requireActive();
       const env = this.config.freqtrade.childEnv;
       const urls = await exchangeUrlOverrides(

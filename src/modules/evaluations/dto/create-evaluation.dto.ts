@@ -16,7 +16,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { PAIR_PATTERN } from '../../strategies/dto/strategy-config.dto.js';
+import { PAIR_PATTERN, TIMEFRAMES } from '../../strategies/dto/strategy-config.dto.js';
 import { EVALUATION_TYPES, type EvaluationType } from '../entities/evaluation.entity.js';
 
 export class EvaluationConfigDto {
@@ -61,6 +61,16 @@ export class EvaluationConfigDto {
   @Max(100)
   max_open_trades?: number;
 
+  /** Without dataset_id: the pair to download (default: the strategy's first pair). */
+  @IsOptional()
+  @Matches(PAIR_PATTERN, { message: 'pair must be a pair such as BTC/USDT' })
+  pair?: string;
+
+  /** Without dataset_id: the timeframe to download (default: the strategy's). */
+  @IsOptional()
+  @IsIn(TIMEFRAMES)
+  timeframe?: string;
+
   /** Strategy version to test (default: the current one). */
   @IsOptional()
   @IsString()
@@ -95,10 +105,15 @@ export class CreateEvaluationDto {
   @Min(1)
   strategy_id!: number;
 
-  /** The candles to test on (a ready, backtestable dataset). */
+  /**
+   * The candles to test on (a ready, backtestable dataset). Without it, a backtest downloads
+   * `config.pair` (default the strategy's first pair) at `config.timeframe` (default the strategy's)
+   * for `config.start_date`–`end_date` first, and keeps that as a new dataset.
+   */
+  @IsOptional()
   @IsInt()
   @Min(1)
-  dataset_id!: number;
+  dataset_id?: number;
 
   @IsOptional()
   @ValidateNested()
