@@ -9,6 +9,8 @@ import { StrategyVersion } from '../modules/strategies/entities/strategy-version
 import { Task } from '../modules/tasks/entities/task.entity.js';
 import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
+import { ProxyCheck } from '../modules/proxies/entities/proxy-check.entity.js';
+import { ProxyServer } from '../modules/proxies/entities/proxy.entity.js';
 
 /** Every entity, as a class list: globs would point at .ts files under Jest. */
 export const ENTITIES = [
@@ -23,4 +25,6 @@ export const ENTITIES = [
   Task,
   FreqtradeInstallation,
   BotLease,
+  ProxyServer,
+  ProxyCheck,
 ];

@@ -16,7 +16,15 @@ export interface Credentials {
   password: string;
 }
 
-export async function startSocks5Proxy(auth?: Credentials): Promise<TestProxy> {
+export interface ProxyServerOptions {
+  /** Listen on this port (bring a killed proxy back where it was); default any free port. */
+  port?: number;
+}
+
+export async function startSocks5Proxy(
+  auth?: Credentials,
+  opts: ProxyServerOptions = {},
+): Promise<TestProxy> {
   const destinations: string[] = [];
   const server = socks.createServer((info, accept) => {
     destinations.push(info.dstAddr);
@@ -27,10 +35,10 @@ export async function startSocks5Proxy(auth?: Credentials): Promise<TestProxy> {
       ? socks.auth.UserPassword((u, p, cb) => cb(u === auth.username && p === auth.password))
       : socks.auth.None(),
   );
-  return listen(server, destinations);
+  return listen(server, destinations, opts.port);
 }
 
-export async function startHttpProxy(auth?: Credentials): Promise<TestProxy> {
+export async function startHttpProxy(auth?: Credentials, opts: ProxyServerOptions = {}): Promise<TestProxy> {
   const destinations: string[] = [];
   const server = createProxy(createServer());
   server.on('connect', (req) => destinations.push(String(req.url).split(':')[0] ?? ''));
@@ -40,14 +48,15 @@ export async function startHttpProxy(auth?: Credentials): Promise<TestProxy> {
     const expected = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
     return header === expected;
   };
-  return listen(server, destinations);
+  return listen(server, destinations, opts.port);
 }
 
 async function listen(
   server: Server | import('node:net').Server,
   destinations: string[],
+  port = 0,
 ): Promise<TestProxy> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const sockets = new Set<import('node:net').Socket>();
   // The SOCKS server re-emits 'connection' with its own arguments; its TCP server is `_srv`.
   const tcp = ((server as unknown as { _srv?: import('node:net').Server })._srv ??
