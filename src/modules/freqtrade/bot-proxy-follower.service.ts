@@ -8,6 +8,8 @@ import {
   type ProxyEndpoint,
 } from '../../infra/http/proxy-endpoint.js';
 import { ProxySelector, type ProxyChoice } from '../../infra/http/proxy-selector.js';
+import { StrategiesService } from '../strategies/strategies.service.js';
+import { StrategyLifecycleService } from '../strategies/strategy-lifecycle.service.js';
 import { StrategyLogsService } from '../strategies/strategy-logs.service.js';
 import { strategyProxyRequest } from '../strategies/strategy-proxy-users.js';
 import { buildBotConfig, ccxtProxyConfig } from './bot/bot-config.js';
@@ -40,6 +42,8 @@ export class BotProxyFollower implements OnApplicationBootstrap, OnModuleDestroy
     private readonly runtime: FreqtradeRuntime,
     private readonly selector: ProxySelector,
     private readonly logs: StrategyLogsService,
+    private readonly strategies: StrategiesService,
+    private readonly lifecycle: StrategyLifecycleService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -97,7 +101,10 @@ export class BotProxyFollower implements OnApplicationBootstrap, OnModuleDestroy
       { level: 'WARNING', message: `${line}; ${reloaded ? 'config reloaded' : 'restarting the bot'}` },
     ]);
     this.logger.log(`strategy ${strategyId}: ${line}`);
-    if (!reloaded) await this.runtime.restart(bot.spec);
+    if (!reloaded) {
+      // Through the lifecycle, so a restart that fails leaves the strategy in error, not "running".
+      await this.lifecycle.restartIfRunning(await this.strategies.findOwned(bot.spec.ownerId, strategyId));
+    }
     return true;
   }
 
