@@ -4,6 +4,7 @@ import { Strategies1795399986316 } from './1795399986316-Strategies.js';
 import { Signals1795402378463 } from './1795402378463-Signals.js';
 import { Tasks1795404990632 } from './1795404990632-Tasks.js';
 import { Freqtrade1795405885556 } from './1795405885556-Freqtrade.js';
+import { Proxies1795416496527 } from './1795416496527-Proxies.js';
 import { Datasets1795416679321 } from './1795416679321-Datasets.js';
 import { Evaluations1795418706867 } from './1795418706867-Evaluations.js';
 
@@ -13,6 +14,7 @@ export const MIGRATIONS: (new () => object)[] = [
   Signals1795402378463,
   Tasks1795404990632,
   Freqtrade1795405885556,
+  Proxies1795416496527,
   Datasets1795416679321,
   Evaluations1795418706867,
 ];

@@ -16,6 +16,7 @@ import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
 import { DatasetsModule } from './modules/datasets/datasets.module.js';
 import { EvaluationsModule } from './modules/evaluations/evaluations.module.js';
 import { FreqtradeModule } from './modules/freqtrade/freqtrade.module.js';
+import { ProxiesModule } from './modules/proxies/proxies.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { SignalsModule } from './modules/signals/signals.module.js';
 import { StrategiesModule } from './modules/strategies/strategies.module.js';
@@ -46,6 +47,7 @@ export class AppModule {
         TasksModule,
         DatasetsModule,
         EvaluationsModule,
+        ProxiesModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

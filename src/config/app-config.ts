@@ -44,6 +44,7 @@ export interface AppConfig {
   };
   /** ccxt exchange id → REST base URL (scheme, host, port) that replaces the exchange's hosts. */
   exchangeUrlOverrides: Readonly<Record<string, string>>;
+  proxies: { tickMs: number; retryDelayMs: number; unhealthyRecheckMs: number; checkRetentionDays: number };
 }
 
 export class ConfigError extends Error {
@@ -223,6 +224,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       childEnv: childEnvFrom(env),
     },
     exchangeUrlOverrides: urlOverrides(e.EXCHANGE_URL_OVERRIDES),
+    proxies: {
+      tickMs: e.PROXY_HEALTH_TICK_SECONDS * 1000,
+      retryDelayMs: e.PROXY_RETRY_DELAY_SECONDS * 1000,
+      unhealthyRecheckMs: e.PROXY_UNHEALTHY_RECHECK_SECONDS * 1000,
+      checkRetentionDays: e.PROXY_CHECK_RETENTION_DAYS,
+    },
   };
 }
 

@@ -251,6 +251,34 @@ export class EnvSchema {
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   PUBLIC_URL?: string;
+
+  /** How often the proxy health scheduler looks for proxies whose check is due. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PROXY_HEALTH_TICK_SECONDS = 5;
+
+  /** After a failed check (or a first success while unhealthy), the next check comes this soon. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PROXY_RETRY_DELAY_SECONDS = 10;
+
+  /** An unhealthy proxy is re-checked at least this often (its interval if shorter). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(86400)
+  PROXY_UNHEALTHY_RECHECK_SECONDS = 60;
+
+  /** proxy_checks rows older than this are deleted. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  PROXY_CHECK_RETENTION_DAYS = 30;
 }
 
 /** Variables whose values must never be echoed in a validation message. */

@@ -11,6 +11,8 @@ import { Evaluation } from '../modules/evaluations/entities/evaluation.entity.js
 import { Task } from '../modules/tasks/entities/task.entity.js';
 import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
+import { ProxyCheck } from '../modules/proxies/entities/proxy-check.entity.js';
+import { ProxyServer } from '../modules/proxies/entities/proxy.entity.js';
 
 /** Every entity, as a class list: globs would point at .ts files under Jest. */
 export const ENTITIES = [
@@ -27,4 +29,6 @@ export const ENTITIES = [
   BotLease,
   Dataset,
   Evaluation,
+  ProxyServer,
+  ProxyCheck,
 ];

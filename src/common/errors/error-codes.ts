@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   STRATEGY_FILE_NOT_FOUND: 400,
   STRATEGY_CLASS_NOT_FOUND: 400,
   STRATEGY_NOT_FOUND: 404,
+  PROXY_NOT_FOUND: 404,
   SIGNAL_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
@@ -40,6 +41,8 @@ export const ERROR_STATUS = {
   STRATEGY_IS_DRAFT: 409,
   STRATEGY_BUSY: 409,
   VERSION_EXISTS: 409,
+  PROXY_NAME_TAKEN: 409,
+  PROXY_IN_USE: 409,
   TASK_NOT_CANCELLABLE: 409,
   DATASET_NOT_READY: 409,
   DATASET_BUSY: 409,
@@ -56,6 +59,7 @@ export const ERROR_STATUS = {
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
+  PROXY_UNAVAILABLE: 503,
 } as const satisfies Record<
   string,
   400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504
@@ -88,6 +92,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   STRATEGY_FILE_NOT_FOUND: 'Strategy file not found in STRATEGIES_DIR',
   STRATEGY_CLASS_NOT_FOUND: 'The strategy class is not defined in the strategy source',
   STRATEGY_NOT_FOUND: 'Strategy not found',
+  PROXY_NOT_FOUND: 'Proxy not found',
   SIGNAL_NOT_FOUND: 'Signal not found',
   VERSION_NOT_FOUND: 'Strategy version not found',
   TASK_NOT_FOUND: 'Task not found',
@@ -102,6 +107,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   STRATEGY_IS_DRAFT: 'A draft strategy cannot be started; publish it first',
   STRATEGY_BUSY: 'Strategy is starting or stopping; try again shortly',
   VERSION_EXISTS: 'That version already exists',
+  PROXY_NAME_TAKEN: 'You already have a proxy with this name',
+  PROXY_IN_USE: 'The proxy is in use; delete with force=true to move its users to the pool',
   TASK_NOT_CANCELLABLE: 'The task has already ended and cannot be cancelled',
   DATASET_NOT_READY: 'The dataset is not ready',
   DATASET_BUSY: 'The dataset is in use',
@@ -118,6 +125,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   INTERNAL_ERROR: 'Internal server error',
   DATABASE_UNAVAILABLE: 'Database is unavailable',
   SERVICE_UNAVAILABLE: 'Service is unavailable',
+  PROXY_UNAVAILABLE: 'No usable proxy: every proxy is disabled or unhealthy and the policy is hold',
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -10,6 +10,7 @@ export const Events = {
   TaskProgress: 'task.progress',
   StrategyRuntimeFailed: 'strategy.runtime_failed',
   StrategyRuntimeRecovered: 'strategy.runtime_recovered',
+  ProxyPoolChanged: 'proxy.pool_changed',
 } as const;
 
 /** A running strategy's bot died on its own; `retryInMs` null when no automatic restart is left. */
@@ -63,6 +64,16 @@ export interface TaskProgressEvent {
   error: string | null;
 }
 
+/**
+ * An owner's proxies changed in a way that may change who uses which (a health transition, an edit,
+ * a delete): consumers holding a proxy re-ask the pool.
+ */
+export interface ProxyPoolChangedEvent {
+  ownerId: number;
+  proxyId: number;
+  reason: string;
+}
+
 export interface EventPayloads {
   [Events.StrategyStatusChanged]: StrategyStatusChangedEvent;
   [Events.SignalCreated]: SignalCreatedEvent;
@@ -70,4 +81,5 @@ export interface EventPayloads {
   [Events.TaskProgress]: TaskProgressEvent;
   [Events.StrategyRuntimeFailed]: StrategyRuntimeFailedEvent;
   [Events.StrategyRuntimeRecovered]: StrategyRuntimeRecoveredEvent;
+  [Events.ProxyPoolChanged]: ProxyPoolChangedEvent;
 }

@@ -5,4 +5,7 @@ export enum LockName {
   DraftCleanup = 'job:draft-cleanup',
   HotWindowRebuild = 'job:signals-hot-window-rebuild',
   TaskSweep = 'job:task-sweep',
+  /** Suffixed with the proxy id: one instance checks each proxy. */
+  ProxyCheck = 'job:proxy-check',
+  ProxyCheckPrune = 'job:proxy-check-prune',
 }

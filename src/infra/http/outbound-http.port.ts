@@ -6,6 +6,11 @@ import type { ProxyEndpoint } from './proxy-endpoint.js';
  */
 export abstract class OutboundHttp {
   abstract request(req: OutboundRequest): Promise<OutboundResponse>;
+
+  /** Drops pooled connections through a proxy (edited or deleted); a no-op for clients that pool nothing. */
+  forget(_proxyId: number): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 export interface OutboundRequest {

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -90,6 +95,51 @@ describe('UndiciOutboundHttp', () => {
       .request({ url: targetUrl, proxy: endpoint('socks5', port) })
       .catch((e: unknown) => e)) as OutboundHttpError;
     expect(err.stage).toBe('proxy_connect');
+  });
+
+  it('tunnels to an HTTPS target with CONNECT and names an untrusted certificate as tls', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'btcw-tls-'));
+    try {
+      // A self-signed certificate: the handshake through the tunnel must fail at the TLS stage.
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const tls = createHttpsServer(
+        { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) },
+        (_, res) => res.end('{}'),
+      );
+      await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+      try {
+        const port = (tls.address() as AddressInfo).port;
+        const before = httpProxy.targets.length;
+        const err = (await http
+          .request({ url: `https://localhost:${port}/api/v3/ping`, proxy: endpoint('http', httpProxy.port) })
+          .catch((e: unknown) => e)) as OutboundHttpError;
+        expect(err.stage).toBe('tls');
+        expect(httpProxy.targets.slice(before)).toEqual([`localhost:${port}`]);
+      } finally {
+        tls.closeAllConnections();
+        await new Promise((r) => tls.close(r));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('times out with the stage named', async () => {

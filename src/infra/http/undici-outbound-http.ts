@@ -57,7 +57,7 @@ export class UndiciOutboundHttp extends OutboundHttp {
   }
 
   /** Drops a proxy's pooled connections (credentials changed, proxy deleted). */
-  async forget(proxyId: number): Promise<void> {
+  override async forget(proxyId: number): Promise<void> {
     for (const [key, d] of this.viaProxy) {
       if (key.startsWith(`${proxyId}|`)) {
         this.viaProxy.delete(key);

@@ -26,7 +26,7 @@ import { DatasetFiles, freqtradePairFile, readStoredCandles } from './dataset-fi
 import type { DownloadDatasetDto } from './dto/download-dataset.dto.js';
 import { downloadCandles, yyyymmdd } from '../freqtrade/backtest/download-data.js';
 import { exchangeUrlOverrides } from '../freqtrade/bot/exchange-urls.js';
-import { ccxtProxyKeys } from '../freqtrade/bot/ccxt-proxy.js';
+import { ccxtProxyConfig } from '../freqtrade/bot/bot-config.js';
 import { FreqtradeInstallationsService } from '../freqtrade/install/freqtrade-installations.service.js';
 import { ProxySelector } from '../../infra/http/proxy-selector.js';
 import path from 'node:path';
@@ -285,7 +285,7 @@ export class DatasetsService implements OnModuleInit {
       this.config.freqtrade.childEnv,
     );
     const proxy = await this.proxies.select({ ownerId, usePool: true });
-    return { ...(urls ? { urls: { api: urls } } : {}), ...(proxy ? ccxtProxyKeys(proxy) : {}) };
+    return { ...(urls ? { urls: { api: urls } } : {}), ...ccxtProxyConfig(proxy) };
   }
 
   async list(ownerId: number, q: ListDatasetsQueryDto): Promise<Page<DatasetResponseDto>> {

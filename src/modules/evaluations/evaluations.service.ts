@@ -15,7 +15,9 @@ import { readStoredCandles } from '../datasets/dataset-files.js';
 import { DatasetsService } from '../datasets/datasets.service.js';
 import type { Dataset } from '../datasets/entities/dataset.entity.js';
 import { BacktestFailed, runBacktest } from '../freqtrade/backtest/backtest-runner.js';
+import { ccxtProxyConfig } from '../freqtrade/bot/bot-config.js';
 import { exchangeUrlOverrides } from '../freqtrade/bot/exchange-urls.js';
+import { ProxySelector } from '../../infra/http/proxy-selector.js';
 import { FreqtradeInstallationsService } from '../freqtrade/install/freqtrade-installations.service.js';
 import type { Strategy } from '../strategies/entities/strategy.entity.js';
 import { StrategiesService } from '../strategies/strategies.service.js';
@@ -66,6 +68,7 @@ export class EvaluationsService implements OnModuleInit {
     private readonly freqtrade: FreqtradeInstallationsService,
     private readonly tasks: TaskRunner,
     private readonly signals: SignalsQueryService,
+    private readonly proxies: ProxySelector,
   ) {}
 
   private dir(id: number): string {
@@ -423,6 +426,8 @@ export class EvaluationsService implements OnModuleInit {
         this.config.exchangeUrlOverrides,
         env,
       );
+      // Backtests load the exchange's markets: through the pool like the bots.
+      const proxy = await this.proxies.select({ ownerId: row.userId, usePool: true });
       const cfg = row.config as {
         initial_capital?: number;
         stake_amount?: number;
@@ -462,7 +467,7 @@ export class EvaluationsService implements OnModuleInit {
           startingBalance: cfg.initial_capital ?? 1000,
           maxOpenTrades: cfg.max_open_trades ?? 1,
           fee: cfg.fee ?? null,
-          ccxtConfig: urls ? { urls: { api: urls } } : {},
+          ccxtConfig: { ...(urls ? { urls: { api: urls } } : {}), ...ccxtProxyConfig(proxy) },
           signal: ctx.signal,
           timeoutMs: BACKTEST_TIMEOUT_MS,
         });

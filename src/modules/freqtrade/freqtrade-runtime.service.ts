@@ -11,17 +11,31 @@ import {
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
+import { redactedProxyUrl, type ProxyEndpoint } from '../../infra/http/proxy-endpoint.js';
+import { ProxySelector } from '../../infra/http/proxy-selector.js';
 import { SignalsService } from '../signals/signals.service.js';
 import { StrategyLogsService } from '../strategies/strategy-logs.service.js';
+import { strategyProxyRequest } from '../strategies/strategy-proxy-users.js';
 import {
   StrategyRuntimeRegistry,
   type StrategyRunSpec,
   type StrategyRuntime,
 } from '../strategies/strategy-runtime.port.js';
-import { buildBotConfig, type BotApiCredentials } from './bot/bot-config.js';
+import {
+  buildBotConfig,
+  ccxtProxyConfig,
+  type BotApiCredentials,
+  type BotConfigInput,
+} from './bot/bot-config.js';
 import { BotProcess } from './bot/bot-process.js';
 import { BotSupervisor, type LaunchedBot } from './bot/bot-supervisor.js';
-import { botWorkdir, checkStrategyLoads, prepareWorkdir, writeBotConfig } from './bot/bot-workdir.js';
+import {
+  botWorkdir,
+  checkStrategyLoads,
+  prepareWorkdir,
+  writeBotConfig,
+  type BotWorkdir,
+} from './bot/bot-workdir.js';
 import { exchangeUrlOverrides } from './bot/exchange-urls.js';
 import { FreqtradeApiClient } from './bot/freqtrade-api.client.js';
 import type { FreqtradeLogRecord } from './bot/freqtrade-log-parser.js';
@@ -38,6 +52,8 @@ export interface RunningBot {
   /** Times of WARNING / ERROR+ records (log lines and websocket notices), pruned to 15 minutes. */
   warnings: number[];
   errors: number[];
+  /** The proxy its exchange traffic goes through (null: direct), and how to rewrite its config. */
+  proxy?: { endpoint: ProxyEndpoint | null; workdir: BotWorkdir; input: BotConfigInput };
 }
 
 const WINDOW_15M = 15 * 60_000;
@@ -67,6 +83,7 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
     private readonly registry: StrategyRuntimeRegistry,
     private readonly leases: BotLeases,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly proxies: ProxySelector,
   ) {}
 
   onModuleInit(): void {
@@ -149,21 +166,22 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
       jwtSecret: secret(),
       wsToken: secret(),
     };
-    writeBotConfig(
-      w,
-      buildBotConfig({
-        strategyId: spec.strategyId,
-        strategyClass: className,
-        strategyDir: w.strategyDir,
-        userDataDir: w.userDataDir,
-        exchange,
-        pairs,
-        timeframe: typeof spec.config.timeframe === 'string' ? spec.config.timeframe : null,
-        api,
-        processThrottleSeconds: this.config.freqtrade.processThrottleSeconds,
-        urlOverrides: await exchangeUrlOverrides(ft.bin, exchange, this.config.exchangeUrlOverrides, env),
-      }),
-    );
+    const proxy = await this.proxyFor(spec);
+    const input: BotConfigInput = {
+      strategyId: spec.strategyId,
+      strategyClass: className,
+      strategyDir: w.strategyDir,
+      userDataDir: w.userDataDir,
+      exchange,
+      pairs,
+      timeframe: typeof spec.config.timeframe === 'string' ? spec.config.timeframe : null,
+      api,
+      processThrottleSeconds: this.config.freqtrade.processThrottleSeconds,
+      urlOverrides: await exchangeUrlOverrides(ft.bin, exchange, this.config.exchangeUrlOverrides, env),
+    };
+    writeBotConfig(w, buildBotConfig({ ...input, proxy: ccxtProxyConfig(proxy.endpoint) }));
+    bot.proxy = { endpoint: proxy.endpoint, workdir: w, input };
+    if (proxy.note) await this.logs.append(spec.strategyId, [{ level: 'INFO', message: proxy.note }]);
     const process = new BotProcess({
       bin: ft.bin,
       workdir: w.dir,
@@ -197,6 +215,20 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
     });
     capture.start();
     return { process, api: client, capture, startedAt, freqtradeVersion: ft.version };
+  }
+
+  /**
+   * The proxy the strategy's settings and the pool give it now. Throws PROXY_UNAVAILABLE (503) when
+   * it must use a proxy, has none, and its policy is hold: it never silently goes direct.
+   */
+  private async proxyFor(spec: StrategyRunSpec): Promise<{ endpoint: ProxyEndpoint | null; note?: string }> {
+    const req = strategyProxyRequest(spec.ownerId, spec.config);
+    if (!req) return { endpoint: null };
+    const choice = await this.proxies.choose(req);
+    const where = choice.endpoint
+      ? `proxy #${choice.endpoint.id} ${redactedProxyUrl(choice.endpoint)}`
+      : 'no proxy (direct)';
+    return { endpoint: choice.endpoint, note: `Exchange traffic goes through ${where} (${choice.via})` };
   }
 
   /**

@@ -6,6 +6,7 @@ import { HealthService } from '../system/health.service.js';
 import { SystemModule } from '../system/system.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { BotLeases } from './bot-leases.service.js';
+import { BotProxyFollower } from './bot-proxy-follower.service.js';
 import { BotScheduler } from './bot-scheduler.service.js';
 import { BotLease } from './entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from './entities/freqtrade-installation.entity.js';
@@ -21,7 +22,14 @@ import { FreqtradeInstallationsService } from './install/freqtrade-installations
     SystemModule,
     TasksModule,
   ],
-  providers: [FreqtradeInstallationsService, FreqtradeRuntime, BotLeases, BotHealthService, BotScheduler],
+  providers: [
+    FreqtradeInstallationsService,
+    FreqtradeRuntime,
+    BotLeases,
+    BotHealthService,
+    BotScheduler,
+    BotProxyFollower,
+  ],
   exports: [FreqtradeInstallationsService, FreqtradeRuntime],
 })
 export class FreqtradeModule implements OnModuleInit {

@@ -36,6 +36,7 @@ export class StrategiesController {
     'STRATEGY_FILE_NOT_FOUND',
     'STRATEGY_CLASS_NOT_FOUND',
     'VERSION_EXISTS',
+    'PROXY_NOT_FOUND',
   )
   createStrategy(@CurrentUser() user: AuthUser, @Body() dto: CreateStrategyDto) {
     return this.strategies.create(user, dto);
@@ -64,6 +65,7 @@ export class StrategiesController {
     'STRATEGY_NAME_TAKEN',
     'MIXED_QUOTE_CURRENCIES',
     'VERSION_EXISTS',
+    'PROXY_NOT_FOUND',
   )
   updateStrategy(
     @CurrentUser() user: AuthUser,

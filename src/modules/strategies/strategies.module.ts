@@ -13,6 +13,7 @@ import { StrategyDraftsService } from './strategy-drafts.service.js';
 import { StrategyFilesService } from './strategy-files.service.js';
 import { StrategyLifecycleService } from './strategy-lifecycle.service.js';
 import { StrategyLogsService } from './strategy-logs.service.js';
+import { StrategyProxyUsers } from './strategy-proxy-users.js';
 import { STRATEGY_RUNTIME, StrategyRuntimeRegistry } from './strategy-runtime.port.js';
 import { StrategySignalStatsRegistry } from './strategy-signal-stats.js';
 import { StrategyVersionWriter } from './strategy-version-writer.service.js';
@@ -35,6 +36,7 @@ import { StrategyVersionsService } from './strategy-versions.service.js';
     ExchangeCatalog,
     StrategySignalStatsRegistry,
     StrategyRuntimeRegistry,
+    StrategyProxyUsers,
     // The FreqTrade module plugs its runtime into the registry; without it starting answers 503.
     { provide: STRATEGY_RUNTIME, useExisting: StrategyRuntimeRegistry },
   ],

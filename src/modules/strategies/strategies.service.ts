@@ -13,6 +13,7 @@ import { StrategyVersionWriter } from './strategy-version-writer.service.js';
 import { StrategySignalStatsRegistry } from './strategy-signal-stats.js';
 import { StrategyConfigValidator, applyConfigDefaults } from './strategy-config.validator.js';
 import { nameTaken } from './strategy-errors.js';
+import { StrategyProxyUsers } from './strategy-proxy-users.js';
 import { toStrategyResponse, type StrategyResponseDto } from './dto/strategy.response.dto.js';
 import type { CreateStrategyDto } from './dto/create-strategy.dto.js';
 import type { ListStrategiesQueryDto } from './dto/list-strategies.query.dto.js';
@@ -41,6 +42,7 @@ export class StrategiesService {
     private readonly logs: StrategyLogsService,
     private readonly validator: StrategyConfigValidator,
     private readonly signalStats: StrategySignalStatsRegistry,
+    private readonly proxyUsers: StrategyProxyUsers,
   ) {}
 
   /** Another user's strategy is 404, exactly like a missing one. */
@@ -131,6 +133,7 @@ export class StrategiesService {
       parameters: dto.parameters ?? {},
       config,
     };
+    await this.proxyUsers.assertProxyOwned(user.id, config);
     if (dto.is_draft) {
       const created = await this.db
         .transaction(async (tx) => {
@@ -183,6 +186,7 @@ export class StrategiesService {
       ...(dto.category !== undefined ? { category: dto.category } : {}),
     };
     const config = dto.config ? (plain(dto.config) as JsonObject) : undefined;
+    await this.proxyUsers.assertProxyOwned(user.id, config);
     // Key order means nothing in JSON (jsonb reorders keys): compare values, defaults filled in.
     const versioned =
       (config !== undefined && !isDeepStrictEqual(applyConfigDefaults(config), s.config)) ||

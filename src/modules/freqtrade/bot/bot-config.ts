@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../../common/types/json.js';
+import { proxyUrlWithCredentials, type ProxyEndpoint } from '../../../infra/http/proxy-endpoint.js';
 
 /** Credentials of one bot's API server: random per start, kept in memory and the 0600 workdir only. */
 export interface BotApiCredentials {
@@ -25,6 +26,18 @@ export interface BotConfigInput {
   urlOverrides: JsonObject | null;
   /** ccxt proxy keys (httpsProxy / socksProxy …) once the proxy pool provides one. */
   proxy?: JsonObject | null;
+}
+
+/**
+ * The ccxt_config keys that send a bot's exchange traffic through a proxy: `socksProxy` for SOCKS5
+ * (`socks5://`, resolved at the proxy by python-socks), `httpsProxy` with the proxy's own scheme for
+ * HTTP(S) proxies. Credentials are percent-encoded, which aiohttp and python-socks decode
+ * (channels-reference.md §10c). The result holds the password: config.json is written 0600.
+ */
+export function ccxtProxyConfig(p: ProxyEndpoint | null): JsonObject | null {
+  if (!p) return null;
+  const url = proxyUrlWithCredentials(p);
+  return p.type === 'socks5' ? { socksProxy: url } : { httpsProxy: url };
 }
 
 /** The quote currency all pairs share; the validator already refused mixed quotes. */

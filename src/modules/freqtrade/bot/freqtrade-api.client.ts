@@ -41,6 +41,20 @@ export class FreqtradeApiClient {
     return { lastProcessMs: ms(body.last_process_ts), botStartupMs: ms(body.bot_startup_ts) };
   }
 
+  /** Asks the bot to re-read its config files (it rebuilds itself and its API server); true when accepted. */
+  async reloadConfig(timeoutMs = 5000): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.base}/reload_config`, {
+        method: 'POST',
+        headers: { authorization: this.auth },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
   private async get<T>(path: string, timeoutMs: number): Promise<T | null> {
     try {
       const res = await fetch(`${this.base}/${path}`, {

@@ -42,11 +42,19 @@ export class ProxySettingsDto {
   @IsBoolean()
   enabled!: boolean;
 
-  /** The proxy to use while it is healthy (the pool takes over otherwise). */
+  /** The proxy to use while it is healthy (the pool takes over otherwise); one of your proxies. */
   @OptionalNotNull()
   @IsInt()
   @Min(1)
   proxy_id?: number;
+
+  /**
+   * When no proxy is healthy: `hold` (default) keeps to the proxy and never goes direct; `direct`
+   * reaches the exchange without a proxy until one is healthy again.
+   */
+  @OptionalNotNull()
+  @IsIn(['hold', 'direct'])
+  when_unavailable?: 'hold' | 'direct';
 }
 
 export class SignalThresholdsDto {
