@@ -9,6 +9,7 @@ import type { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { CacheModule } from './infra/cache/cache.module.js';
 import { CryptoModule } from './infra/crypto/crypto.module.js';
 import { HttpModule } from './infra/http/http.module.js';
+import { MetricsModule } from './infra/metrics/metrics.module.js';
 import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
@@ -31,6 +32,7 @@ export class AppModule {
         CacheModule,
         CryptoModule,
         HttpModule,
+        MetricsModule,
         DatabaseModule.forRoot(opts),
         EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),

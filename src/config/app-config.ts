@@ -43,6 +43,7 @@ export interface AppConfig {
   };
   /** ccxt exchange id → REST base URL (scheme, host, port) that replaces the exchange's hosts. */
   exchangeUrlOverrides: Readonly<Record<string, string>>;
+  metrics: { token?: string };
 }
 
 export class ConfigError extends Error {
@@ -221,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       childEnv: childEnvFrom(env),
     },
     exchangeUrlOverrides: urlOverrides(e.EXCHANGE_URL_OVERRIDES),
+    metrics: { token: e.METRICS_TOKEN },
   };
 }
 

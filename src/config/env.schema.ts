@@ -244,6 +244,13 @@ export class EnvSchema {
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   PUBLIC_URL?: string;
+
+  /** Bearer token Prometheus must send to GET /metrics; unset = /metrics is open. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
 }
 
 /** Variables whose values must never be echoed in a validation message. */
@@ -253,4 +260,5 @@ export const SECRET_ENV_KEYS: ReadonlySet<string> = new Set([
   'JWT_SECRET',
   'APP_SECRET_KEY',
   'ADMIN_PASSWORD',
+  'METRICS_TOKEN',
 ]);

@@ -11,6 +11,7 @@ import {
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import { SignalsService } from '../signals/signals.service.js';
 import { StrategyLogsService } from '../strategies/strategy-logs.service.js';
 import {
@@ -67,6 +68,7 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
     private readonly registry: StrategyRuntimeRegistry,
     private readonly leases: BotLeases,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -268,6 +270,7 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
   private crashed(bot: RunningBot, reason: string, lastLines: string[], retryInMs: number | null): void {
     const { strategyId, ownerId, name } = bot.spec;
     this.logger.warn(`strategy ${strategyId}: ${reason}`);
+    if (retryInMs !== null) this.metrics.freqtradeRestart(strategyId);
     this.events.emit(Events.StrategyRuntimeFailed, {
       strategyId,
       ownerId,

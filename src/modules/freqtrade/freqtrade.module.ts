@@ -1,5 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import { SignalsModule } from '../signals/signals.module.js';
 import { StrategiesModule } from '../strategies/strategies.module.js';
 import { HealthService } from '../system/health.service.js';
@@ -29,9 +30,11 @@ export class FreqtradeModule implements OnModuleInit {
     private readonly health: HealthService,
     private readonly installations: FreqtradeInstallationsService,
     private readonly bots: BotHealthService,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.watchBots(() => this.bots.samples());
     this.health.register({
       name: 'freqtrade',
       check: async () => {
