@@ -12,6 +12,7 @@ import { HttpModule } from './infra/http/http.module.js';
 import { MetricsModule } from './infra/metrics/metrics.module.js';
 import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { ChartsModule } from './modules/charts/charts.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
 import { FreqtradeModule } from './modules/freqtrade/freqtrade.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         RealtimeModule,
         FreqtradeModule,
         TasksModule,
+        ChartsModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

@@ -44,6 +44,7 @@ export interface AppConfig {
   /** ccxt exchange id → REST base URL (scheme, host, port) that replaces the exchange's hosts. */
   exchangeUrlOverrides: Readonly<Record<string, string>>;
   metrics: { token?: string };
+  exchange: { timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -223,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     exchangeUrlOverrides: urlOverrides(e.EXCHANGE_URL_OVERRIDES),
     metrics: { token: e.METRICS_TOKEN },
+    exchange: { timeoutMs: e.EXCHANGE_TIMEOUT_MS },
   };
 }
 

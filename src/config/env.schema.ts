@@ -245,6 +245,13 @@ export class EnvSchema {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   PUBLIC_URL?: string;
 
+  /** How long one market-data call to an exchange may take before it fails with 504 EXCHANGE_TIMEOUT. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(120000)
+  EXCHANGE_TIMEOUT_MS = 10000;
+
   /** Bearer token Prometheus must send to GET /metrics; unset = /metrics is open. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -12,6 +12,6 @@ import { StrategyContextCache } from './strategy-context-cache.js';
   imports: [TypeOrmModule.forFeature([Signal]), StrategiesModule],
   controllers: [SignalsController],
   providers: [SignalsService, SignalsQueryService, SignalsHotWindow, StrategyContextCache],
-  exports: [SignalsService],
+  exports: [SignalsService, SignalsQueryService],
 })
 export class SignalsModule {}
