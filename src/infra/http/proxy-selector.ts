@@ -13,6 +13,10 @@ export interface ProxyRequest {
 export interface ProxySource {
   /** null: go direct. Throws (an AppException with a clear code) when policy says hold. */
   select(req: ProxyRequest): Promise<ProxyEndpoint | null>;
+  /** For /system/health `components.proxy`: the pool's state (cheap: in-memory). */
+  health?(): Promise<'healthy' | 'degraded' | 'unhealthy' | 'not_configured'>;
+  /** For /system/stats: proxies passing their last check, and all enabled ones. */
+  counts?(): Promise<{ healthy: number; total: number }>;
 }
 
 /**
@@ -29,5 +33,15 @@ export class ProxySelector {
 
   select(req: ProxyRequest): Promise<ProxyEndpoint | null> {
     return this.source.select(req);
+  }
+
+  /** `not_configured` until a pool that reports its health is plugged in. */
+  health(): Promise<'healthy' | 'degraded' | 'unhealthy' | 'not_configured'> {
+    return this.source.health?.() ?? Promise.resolve('not_configured');
+  }
+
+  /** null until a pool that counts its proxies is plugged in. */
+  counts(): Promise<{ healthy: number; total: number } | null> {
+    return this.source.counts?.() ?? Promise.resolve(null);
   }
 }
