@@ -252,6 +252,19 @@ export class EnvSchema {
   @Max(120000)
   EXCHANGE_TIMEOUT_MS = 10000;
 
+  /** Cron expression (5 or 6 fields, UTC) of the scheduled backup into DATA_DIR/backups; unset = off. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BACKUP_CRON?: string;
+
+  /** Scheduled backups kept in DATA_DIR/backups (older ones are deleted). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BACKUP_KEEP = 7;
+
   /** Bearer token Prometheus must send to GET /metrics; unset = /metrics is open. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -5,4 +5,5 @@ export enum LockName {
   DraftCleanup = 'job:draft-cleanup',
   HotWindowRebuild = 'job:signals-hot-window-rebuild',
   TaskSweep = 'job:task-sweep',
+  Backup = 'job:backup',
 }

@@ -7,11 +7,18 @@ import { PartitionMaintenanceService } from './partition-maintenance.service.js'
 import { SystemController } from './system.controller.js';
 import { SystemLogsService } from './system-logs.service.js';
 import { SystemStatsService } from './system-stats.service.js';
+import { BackupScheduler } from './backup-scheduler.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SystemLog])],
   controllers: [SystemController],
-  providers: [SystemLogsService, HealthService, PartitionMaintenanceService, SystemStatsService],
+  providers: [
+    SystemLogsService,
+    HealthService,
+    PartitionMaintenanceService,
+    SystemStatsService,
+    BackupScheduler,
+  ],
   exports: [SystemLogsService, HealthService, SystemStatsService],
 })
 export class SystemModule implements OnModuleInit {
