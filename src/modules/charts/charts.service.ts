@@ -14,9 +14,23 @@ import { computeIndicators, parseIndicators } from './indicators.js';
 
 const iso = (ms: number) => wireTimestamp(new Date(ms));
 
+/** Indicator results kept in-process for repeated requests (dashboards poll the same view). */
+const MEMO_SIZE = 256;
+
+/**
+ * Identifies a candle series cheaply: closed candles never change, so the range, the count and the
+ * last (possibly forming) candle's values tell two series apart.
+ */
+function seriesKey(rows: Ohlcv[]): string {
+  const last = rows.at(-1);
+  return last ? `${rows.length}|${rows[0]![0]}|${last.join(',')}` : '0';
+}
+
 /** Klines, indicators on them, and the journal's signals as annotations: what a chart draws. */
 @Injectable()
 export class ChartsService {
+  private readonly memo = new Map<string, IndicatorsResponseDto['indicators']>();
+
   constructor(
     private readonly market: MarketData,
     private readonly signals: SignalsQueryService,
@@ -54,12 +68,19 @@ export class ChartsService {
   async indicators(ownerId: number, q: IndicatorsQueryDto): Promise<IndicatorsResponseDto> {
     const specs = parseIndicators(q.indicators); // a bad list fails before any exchange call
     const rows = await this.candles(ownerId, q);
+    const key = `${q.exchange}|${q.pair}|${q.timeframe}|${specs.map((s) => s.key).join(',')}|${seriesKey(rows)}`;
+    let indicators = this.memo.get(key);
+    if (!indicators) {
+      indicators = computeIndicators(rows, specs);
+      if (this.memo.size >= MEMO_SIZE) this.memo.delete(this.memo.keys().next().value!);
+      this.memo.set(key, indicators);
+    }
     return {
       exchange: q.exchange,
       pair: q.pair,
       timeframe: q.timeframe,
       timestamps: rows.map((r) => iso(r[0])),
-      indicators: computeIndicators(rows, specs),
+      indicators,
     };
   }
 

@@ -40,8 +40,9 @@ export const INDICATORS: Record<string, IndicatorDef> = {
     lines: ['value'],
     compute: (c, [n]) => {
       const ema = new EMA(n!);
+      // Reported once n closes are in (the library's isStable, without its exception per warm-up value).
       return {
-        value: series(closes(c), (x) => (ema.update(x, false), ema.isStable ? ema.getResultOrThrow() : null)),
+        value: closes(c).map((x, i) => (i < n! - 1 ? (ema.update(x, false), null) : ema.update(x, false))),
       };
     },
   },
