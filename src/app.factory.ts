@@ -17,6 +17,8 @@ import { buildOpenApiDocument } from './common/swagger/openapi-document.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { SystemLogsService } from './modules/system/system-logs.service.js';
 import { RedisIoAdapter } from './modules/realtime/redis-io.adapter.js';
+import { installMetrics } from './infra/metrics/metrics-endpoint.js';
+import { Metrics } from './infra/metrics/metrics.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -87,6 +89,7 @@ export async function createApp(
   // Nest's error handler, wrapped in an HttpException whose cause keeps Fastify's code.
 
   if (!opts.preview) {
+    installMetrics(fastify, app.get(Metrics), config.metrics.token);
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
     nestLogger.attachSink(app.get(SystemLogsService));
   }

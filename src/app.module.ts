@@ -9,8 +9,10 @@ import type { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { CacheModule } from './infra/cache/cache.module.js';
 import { CryptoModule } from './infra/crypto/crypto.module.js';
 import { HttpModule } from './infra/http/http.module.js';
+import { MetricsModule } from './infra/metrics/metrics.module.js';
 import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { ChartsModule } from './modules/charts/charts.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
 import { DatasetsModule } from './modules/datasets/datasets.module.js';
@@ -34,6 +36,7 @@ export class AppModule {
         CacheModule,
         CryptoModule,
         HttpModule,
+        MetricsModule,
         DatabaseModule.forRoot(opts),
         EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),
@@ -48,6 +51,7 @@ export class AppModule {
         DatasetsModule,
         EvaluationsModule,
         ProxiesModule,
+        ChartsModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

@@ -13,6 +13,8 @@ import { ConfigError, loadConfigFromProcess, type AppConfig } from './config/app
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { CacheModule } from './infra/cache/cache.module.js';
+import { HttpModule } from './infra/http/http.module.js';
+import { MetricsModule } from './infra/metrics/metrics.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
 import { SystemLogsService } from './modules/system/system-logs.service.js';
@@ -25,7 +27,16 @@ const USAGE = `usage:
 `;
 
 function cliModule(config: AppConfig) {
-  @Module({ imports: [ConfigModule.forRoot(config), CacheModule, DatabaseModule.forRoot(), AuthModule] })
+  @Module({
+    imports: [
+      ConfigModule.forRoot(config),
+      CacheModule,
+      HttpModule,
+      MetricsModule,
+      DatabaseModule.forRoot(),
+      AuthModule,
+    ],
+  })
   class CliModule {}
   return CliModule;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { plainToInstance } from 'class-transformer';
+import { validateCronExpression } from 'cron';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvSchema, SECRET_ENV_KEYS } from './env.schema.js';
 
@@ -45,6 +46,10 @@ export interface AppConfig {
   /** ccxt exchange id → REST base URL (scheme, host, port) that replaces the exchange's hosts. */
   exchangeUrlOverrides: Readonly<Record<string, string>>;
   proxies: { tickMs: number; retryDelayMs: number; unhealthyRecheckMs: number; checkRetentionDays: number };
+  metrics: { token?: string };
+  exchange: { timeoutMs: number };
+  /** Scheduled backups: off when cron is null. */
+  backup: { cron: string | null; keep: number; dir: string };
 }
 
 export class ConfigError extends Error {
@@ -75,6 +80,7 @@ export function parseEnv(env: Record<string, string | undefined>): EnvSchema {
         'STRATEGIES_DIR',
         'FREQTRADE_BIN',
         'EXCHANGE_URL_OVERRIDES',
+        'BACKUP_CRON',
       ])
       .filter((k) => env[k] !== undefined)
       .map((k) => [k, env[k]]),
@@ -89,6 +95,11 @@ export function parseEnv(env: Record<string, string | undefined>): EnvSchema {
   if (parsed.EXCHANGE_URL_OVERRIDES !== undefined) {
     const problem = urlOverridesProblem(parsed.EXCHANGE_URL_OVERRIDES);
     if (problem) problems.push(`EXCHANGE_URL_OVERRIDES: ${problem}`);
+  }
+  if (parsed.BACKUP_CRON !== undefined) {
+    const check = validateCronExpression(parsed.BACKUP_CRON);
+    if (!check.valid)
+      problems.push(`BACKUP_CRON is not a valid cron expression: ${check.error?.message ?? ''}`);
   }
   if (problems.length) throw new ConfigError(problems);
   return parsed;
@@ -230,6 +241,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       unhealthyRecheckMs: e.PROXY_UNHEALTHY_RECHECK_SECONDS * 1000,
       checkRetentionDays: e.PROXY_CHECK_RETENTION_DAYS,
     },
+    metrics: { token: e.METRICS_TOKEN },
+    exchange: { timeoutMs: e.EXCHANGE_TIMEOUT_MS },
+    backup: { cron: e.BACKUP_CRON ?? null, keep: e.BACKUP_KEEP, dir: path.join(dataDir, 'backups') },
   };
 }
 

@@ -279,6 +279,32 @@ export class EnvSchema {
   @Min(1)
   @Max(3650)
   PROXY_CHECK_RETENTION_DAYS = 30;
+  /** How long one market-data call to an exchange may take before it fails with 504 EXCHANGE_TIMEOUT. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(120000)
+  EXCHANGE_TIMEOUT_MS = 10000;
+
+  /** Cron expression (5 or 6 fields, UTC) of the scheduled backup into DATA_DIR/backups; unset = off. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BACKUP_CRON?: string;
+
+  /** Scheduled backups kept in DATA_DIR/backups (older ones are deleted). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BACKUP_KEEP = 7;
+
+  /** Bearer token Prometheus must send to GET /metrics; unset = /metrics is open. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
 }
 
 /** Variables whose values must never be echoed in a validation message. */
@@ -288,4 +314,5 @@ export const SECRET_ENV_KEYS: ReadonlySet<string> = new Set([
   'JWT_SECRET',
   'APP_SECRET_KEY',
   'ADMIN_PASSWORD',
+  'METRICS_TOKEN',
 ]);

@@ -6,6 +6,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 export interface EmbeddedPostgres {
   /** A postgres:// URL on a loopback port, so the ordinary `pg` driver and migrations run unchanged. */
   readonly url: string;
+  /** PGlite's own dump of the data directory (a gzipped tarball), for backups. */
+  dumpDataDir(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startEmbeddedPostgres(
   let closed = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dumpDataDir: () => db.dumpDataDir('gzip'),
     async close() {
       if (closed) return;
       closed = true;

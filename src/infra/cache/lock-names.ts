@@ -8,4 +8,5 @@ export enum LockName {
   /** Suffixed with the proxy id: one instance checks each proxy. */
   ProxyCheck = 'job:proxy-check',
   ProxyCheckPrune = 'job:proxy-check-prune',
+  Backup = 'job:backup',
 }

@@ -33,6 +33,8 @@ export interface ProxySource {
   choose(req: ProxyRequest): Promise<ProxyChoice>;
   /** Whether the owner has a proxy with this id (for validating references to it). */
   exists(ownerId: number, proxyId: number): Promise<boolean>;
+  /** For /system/stats: proxies passing their last check, and all enabled ones. */
+  counts?(): Promise<{ healthy: number; total: number }>;
 }
 
 const directOnly: ProxySource = {
@@ -48,8 +50,11 @@ const directOnly: ProxySource = {
 export class ProxySelector {
   private source: ProxySource = directOnly;
 
-  use(source: ProxySource): void {
+  /** Plugs a source in; answers the one it replaced (tests put it back). */
+  use(source: ProxySource): ProxySource {
+    const previous = this.source;
     this.source = source;
+    return previous;
   }
 
   /** null: go direct. */
@@ -65,5 +70,10 @@ export class ProxySelector {
   async assertOwned(ownerId: number, proxyId: number, field = 'proxy_id'): Promise<void> {
     if (!(await this.source.exists(ownerId, proxyId)))
       throw new AppException('PROXY_NOT_FOUND', { id: proxyId, field });
+  }
+
+  /** null until a pool that counts its proxies is plugged in. */
+  counts(): Promise<{ healthy: number; total: number } | null> {
+    return this.source.counts?.() ?? Promise.resolve(null);
   }
 }

@@ -13,6 +13,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
 import { redactedProxyUrl, type ProxyEndpoint } from '../../infra/http/proxy-endpoint.js';
 import { ProxySelector } from '../../infra/http/proxy-selector.js';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import { SignalsService } from '../signals/signals.service.js';
 import { StrategyLogsService } from '../strategies/strategy-logs.service.js';
 import { strategyProxyRequest } from '../strategies/strategy-proxy-users.js';
@@ -84,6 +85,7 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
     private readonly leases: BotLeases,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly proxies: ProxySelector,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -300,6 +302,7 @@ export class FreqtradeRuntime implements StrategyRuntime, OnModuleInit, OnApplic
   private crashed(bot: RunningBot, reason: string, lastLines: string[], retryInMs: number | null): void {
     const { strategyId, ownerId, name } = bot.spec;
     this.logger.warn(`strategy ${strategyId}: ${reason}`);
+    if (retryInMs !== null) this.metrics.freqtradeRestart(strategyId);
     this.events.emit(Events.StrategyRuntimeFailed, {
       strategyId,
       ownerId,

@@ -1,9 +1,11 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import { SignalsModule } from '../signals/signals.module.js';
 import { StrategiesModule } from '../strategies/strategies.module.js';
 import { HealthService } from '../system/health.service.js';
 import { SystemModule } from '../system/system.module.js';
+import { SystemStatsService } from '../system/system-stats.service.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { BotLeases } from './bot-leases.service.js';
 import { BotProxyFollower } from './bot-proxy-follower.service.js';
@@ -37,9 +39,13 @@ export class FreqtradeModule implements OnModuleInit {
     private readonly health: HealthService,
     private readonly installations: FreqtradeInstallationsService,
     private readonly bots: BotHealthService,
+    private readonly metrics: Metrics,
+    private readonly stats: SystemStatsService,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.watchBots(() => this.bots.samples());
+    this.stats.contribute('bots', () => Promise.resolve(this.bots.summary()));
     this.health.register({
       name: 'freqtrade',
       check: async () => {

@@ -103,7 +103,8 @@ export class ProxyPoolService implements ProxySource, OnModuleInit {
     };
   }
 
-  private async counts() {
+  /** Also the ProxySource's counts, for /system/stats. */
+  async counts() {
     const rows: { enabled: boolean; status: string; n: string }[] = await this.proxies
       .createQueryBuilder('p')
       .select('p.enabled', 'enabled')

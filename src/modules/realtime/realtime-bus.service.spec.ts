@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { PubSub } from '../../infra/cache/cache.port.js';
 import { MemoryPubSub } from '../../infra/cache/memory-cache.adapter.js';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import { RealtimeBus, type RealtimeTransport } from './realtime-bus.service.js';
 import type { RoutedMessage } from './realtime-message.js';
 
@@ -25,8 +26,8 @@ function transport(failOn?: string): RealtimeTransport & { got: string[] } {
 
 /** Two buses on one PubSub: two instances of the app. */
 async function instances(pubsub: PubSub) {
-  const a = new RealtimeBus(pubsub);
-  const b = new RealtimeBus(pubsub);
+  const a = new RealtimeBus(pubsub, new Metrics());
+  const b = new RealtimeBus(pubsub, new Metrics());
   const [ta, tb] = [transport(), transport()];
   a.register(ta);
   b.register(tb);
@@ -81,12 +82,12 @@ describe('RealtimeBus', () => {
 
   it('a transport failing on one message costs neither the rest nor the other instances', async () => {
     const pubsub = new MemoryPubSub();
-    const a = new RealtimeBus(pubsub);
+    const a = new RealtimeBus(pubsub, new Metrics());
     const failing = transport('s2');
     const healthy = transport();
     a.register(failing);
     a.register(healthy);
-    const b = new RealtimeBus(pubsub);
+    const b = new RealtimeBus(pubsub, new Metrics());
     const remote = transport();
     b.register(remote);
     await a.onModuleInit();
@@ -104,7 +105,7 @@ describe('RealtimeBus', () => {
       publish: () => Promise.reject(new Error('redis down')),
       subscribe: () => Promise.resolve(() => Promise.resolve()),
     };
-    const sut = new RealtimeBus(down);
+    const sut = new RealtimeBus(down, new Metrics());
     const local = transport();
     sut.register(local);
     await sut.onModuleInit();

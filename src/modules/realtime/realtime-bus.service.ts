@@ -9,7 +9,9 @@ import {
   type TaskProgressEvent,
 } from '../../common/events/event-map.js';
 import { wireTimestamp } from '../../common/http/envelope.js';
+import { timeframeMs } from '../../common/time/timeframe.js';
 import { PUBSUB, type PubSub, type Unsubscribe } from '../../infra/cache/cache.port.js';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import type { MessageData, MessageType, RoutedMessage } from './realtime-message.js';
 
 /** A transport that delivers routed messages to this instance's connections. */
@@ -43,7 +45,10 @@ export class RealtimeBus implements OnModuleInit, OnModuleDestroy {
   private flushed?: Promise<void>;
   private unsubscribe?: Unsubscribe;
 
-  constructor(@Inject(PUBSUB) private readonly pubsub: PubSub) {}
+  constructor(
+    @Inject(PUBSUB) private readonly pubsub: PubSub,
+    private readonly metrics: Metrics,
+  ) {}
 
   register(transport: RealtimeTransport): void {
     this.transports.push(transport);
@@ -78,12 +83,26 @@ export class RealtimeBus implements OnModuleInit, OnModuleDestroy {
     this.queue = [];
     this.flushed = undefined;
     this.deliver(messages);
+    this.observeLatency(messages);
     // Local connections already have them; a PubSub outage costs only the other instances' copies.
     await this.pubsub
       .publish(CHANNEL, encode(this.origin, messages))
       .catch((err: unknown) =>
         this.logger.warn(`${messages.length} realtime message(s) not published: ${(err as Error).message}`),
       );
+  }
+
+  /** Signal end-to-end latency: candle close (open time + timeframe) → emitted to this instance's sockets. */
+  private observeLatency(messages: RoutedMessage[]): void {
+    const now = Date.now();
+    for (const { message } of messages) {
+      if (message.type !== 'signal_update') continue;
+      const signal = (message.data as MessageData['signal_update']).signal;
+      const tf = typeof signal.timeframe === 'string' ? signal.timeframe : '';
+      const ms = timeframeMs(tf);
+      const open = typeof signal.timestamp === 'string' ? Date.parse(signal.timestamp) : NaN;
+      if (ms !== null && Number.isFinite(open)) this.metrics.signalLatency(tf, (now - open - ms) / 1000);
+    }
   }
 
   private deliver(messages: RoutedMessage[]): void {

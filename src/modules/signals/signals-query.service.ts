@@ -276,6 +276,27 @@ export class SignalsQueryService {
     }
   }
 
+  /**
+   * One pair and timeframe's signals in [start, end), oldest first, at most `limit` — for chart
+   * annotations. From the journal alone, so stopped and deleted strategies and old versions count.
+   */
+  async forChart(
+    ownerId: number,
+    q: { pair: string; timeframe: string; strategyId?: number; start: Date; end: Date; limit: number },
+  ): Promise<SignalResponseDto[]> {
+    const qb = this.signals
+      .createQueryBuilder('s')
+      .where('s.owner_id = :ownerId AND s.pair = :pair AND s.timeframe = :tf', {
+        ownerId,
+        pair: q.pair,
+        tf: q.timeframe,
+      })
+      .andWhere('s.timestamp >= :start AND s.timestamp < :end', { start: q.start, end: q.end });
+    if (q.strategyId) qb.andWhere('s.strategy_id = :sid', { sid: q.strategyId });
+    const rows = await qb.orderBy('s.timestamp', 'ASC').addOrderBy('s.id', 'ASC').take(q.limit).getMany();
+    return rows.map(toSignalResponse);
+  }
+
   private filtered(ownerId: number, f: SignalFiltersDto): SelectQueryBuilder<Signal> {
     this.checkRange(f);
     const qb = this.signals.createQueryBuilder('s').where('s.owner_id = :ownerId', { ownerId });

@@ -4,6 +4,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Events, type SignalCreatedEvent } from '../../common/events/event-map.js';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import type { JsonObject } from '../../common/types/json.js';
 import { SignalsHotWindow } from './signals-hot-window.service.js';
 import { StrategyContextCache } from './strategy-context-cache.js';
@@ -62,6 +63,7 @@ export class SignalsService {
     private readonly contexts: StrategyContextCache,
     private readonly events: EventEmitter2,
     private readonly hot: SignalsHotWindow,
+    private readonly metrics: Metrics,
   ) {}
 
   async ingest(candidates: SignalCandidate[]): Promise<IngestResult> {
@@ -69,7 +71,7 @@ export class SignalsService {
     const ids = [...new Set(candidates.map((c) => c.strategyId))];
     let { contexts, fresh } = await this.contexts.get(ids);
     for (let attempt = 1; ; attempt++) {
-      const { result, accepted } = classify(candidates, contexts);
+      const { result, accepted, tally } = classify(candidates, contexts);
       const createdAt = accepted.length ? await this.insert(accepted, contexts) : new Map<string, Date>();
       // A stored row proves the contexts current (the insert checked them). Storing nothing means
       // duplicates, below threshold or unknown strategies — or contexts out of date, which the insert
@@ -85,6 +87,7 @@ export class SignalsService {
       }
       result.stored = createdAt.size;
       result.duplicates += accepted.length - createdAt.size;
+      this.count(accepted, createdAt, tally);
       if (createdAt.size) this.announce(accepted, createdAt);
       return result;
     }
@@ -128,6 +131,21 @@ export class SignalsService {
     return new Map(inserted.map((r) => [r.id, r.created_at]));
   }
 
+  /** Per-strategy metrics: stored, duplicates (in the batch or already stored), below threshold. */
+  private count(accepted: Accepted[], createdAt: Map<string, Date>, tally: Map<number, Tally>): void {
+    const t = (id: number) => tally.get(id) ?? tally.set(id, { duplicates: 0, below: 0 }).get(id)!;
+    const stored = new Map<number, number>();
+    for (const a of accepted) {
+      if (createdAt.has(a.id)) stored.set(a.c.strategyId, (stored.get(a.c.strategyId) ?? 0) + 1);
+      else t(a.c.strategyId).duplicates++;
+    }
+    for (const [id, n] of stored) this.metrics.signalsIngested(id, n);
+    for (const [id, { duplicates, below }] of tally) {
+      this.metrics.signalsDuplicate(id, duplicates);
+      this.metrics.signalsBelowThreshold(id, below);
+    }
+  }
+
   /** Events first (realtime latency), then the hot window; both in candidate order. */
   private announce(accepted: Accepted[], createdAt: Map<string, Date>): void {
     const stored = accepted.filter((a) => createdAt.has(a.id));
@@ -159,11 +177,19 @@ export class SignalsService {
   }
 }
 
+/** Per strategy: candidates dropped as duplicates within the batch, and below the weak threshold. */
+interface Tally {
+  duplicates: number;
+  below: number;
+}
+
 /** Classification of a batch under the given contexts: the rows to insert and the counts so far. */
 function classify(
   candidates: SignalCandidate[],
   contexts: Map<number, StrategySignalContext>,
-): { result: IngestResult; accepted: Accepted[] } {
+): { result: IngestResult; accepted: Accepted[]; tally: Map<number, Tally> } {
+  const tally = new Map<number, Tally>();
+  const t = (id: number) => tally.get(id) ?? tally.set(id, { duplicates: 0, below: 0 }).get(id)!;
   const result: IngestResult = {
     received: candidates.length,
     stored: 0,
@@ -183,11 +209,13 @@ function classify(
     const level = levelOf(strength, ctx.thresholds);
     if (!level) {
       result.belowThreshold++;
+      t(c.strategyId).below++;
       continue;
     }
     const key = `${c.strategyId}|${c.pair}|${c.timeframe}|${c.candleTime.getTime()}|${c.kind}`;
     if (seen.has(key)) {
       result.duplicates++;
+      t(c.strategyId).duplicates++;
       continue;
     }
     seen.add(key);
@@ -203,7 +231,7 @@ function classify(
       tag: c.tag ? truncate(c.tag, 255) : null,
     });
   }
-  return { result, accepted };
+  return { result, accepted, tally };
 }
 
 /** At most `max` characters, as varchar(max) counts them (code points: a surrogate pair stays whole). */

@@ -3,6 +3,8 @@ import type { DataSource } from 'typeorm';
 import { AppException } from '../../common/errors/app.exception.js';
 import type { AppConfig } from '../../config/app-config.js';
 import type { CacheBackend } from '../../infra/cache/cache.port.js';
+import { SystemClock } from '../../infra/clock/clock.port.js';
+import { MemoryCache } from '../../infra/cache/memory-cache.adapter.js';
 import { HealthService } from './health.service.js';
 
 const config = { paths: { dataDir: '/' } } as AppConfig;
@@ -18,7 +20,12 @@ const cache = (kind: 'redis' | 'embedded', up: boolean): CacheBackend => ({
 
 describe('HealthService', () => {
   it('healthy with embedded cache: redis reads "embedded", metrics are numbers', async () => {
-    const sut = new HealthService(db(true), cache('embedded', true), config);
+    const sut = new HealthService(
+      db(true),
+      cache('embedded', true),
+      config,
+      new MemoryCache(new SystemClock()),
+    );
     const h = await sut.health();
     expect(h.status).toBe('healthy');
     expect(h.components).toEqual({ database: 'healthy', redis: 'embedded' });
@@ -31,19 +38,29 @@ describe('HealthService', () => {
   });
 
   it('Redis down makes the system degraded, not unhealthy', async () => {
-    const h = await new HealthService(db(true), cache('redis', false), config).health();
+    const h = await new HealthService(
+      db(true),
+      cache('redis', false),
+      config,
+      new MemoryCache(new SystemClock()),
+    ).health();
     expect(h).toMatchObject({ status: 'degraded', components: { database: 'healthy', redis: 'unhealthy' } });
   });
 
   it('a registered component that fails or throws degrades the status', async () => {
-    const sut = new HealthService(db(true), cache('redis', true), config);
+    const sut = new HealthService(db(true), cache('redis', true), config, new MemoryCache(new SystemClock()));
     sut.register({ name: 'freqtrade', check: () => Promise.reject(new Error('boom')) });
     const h = await sut.health();
     expect(h).toMatchObject({ status: 'degraded', components: { freqtrade: 'unhealthy', redis: 'healthy' } });
   });
 
   it('database down throws DATABASE_UNAVAILABLE (503) carrying the whole report', async () => {
-    const err = (await new HealthService(db(false), cache('redis', true), config)
+    const err = (await new HealthService(
+      db(false),
+      cache('redis', true),
+      config,
+      new MemoryCache(new SystemClock()),
+    )
       .health()
       .catch((e: unknown) => e)) as AppException;
     expect(err).toBeInstanceOf(AppException);

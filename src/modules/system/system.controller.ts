@@ -7,6 +7,8 @@ import { SystemLogQueryDto } from './dto/system-log-query.dto.js';
 import { SystemLogResponseDto } from './dto/system-log.response.dto.js';
 import { HealthService } from './health.service.js';
 import { SystemLogsService } from './system-logs.service.js';
+import { SystemStatsResponseDto } from './dto/system-stats.response.dto.js';
+import { SystemStatsService } from './system-stats.service.js';
 
 @ApiTags('system')
 @Controller('system')
@@ -14,6 +16,7 @@ export class SystemController {
   constructor(
     private readonly healthService: HealthService,
     private readonly logs: SystemLogsService,
+    private readonly statsService: SystemStatsService,
   ) {}
 
   /** Liveness of the database, Redis and the other components, with host metrics. 503 when the database is down. */
@@ -23,6 +26,19 @@ export class SystemController {
   @ApiErrors('DATABASE_UNAVAILABLE')
   getHealth() {
     return this.healthService.health();
+  }
+
+  /**
+   * Strategies by status, bots, signals (total, 24 h, per day for 7 days), notifications and proxies,
+   * database and partition sizes, cache hit ratio, event-loop lag, RSS and uptime. Database figures
+   * are cached 30 s; bots, proxies and process figures are live. Superusers only (system-wide figures).
+   */
+  @SuperuserOnly()
+  @Get('stats')
+  @ApiEnvelope(SystemStatsResponseDto)
+  @ApiErrors('FORBIDDEN')
+  getSystemStats() {
+    return this.statsService.stats();
   }
 
   /** Warning-and-above events and the security audit trail, newest first. Superusers only. */

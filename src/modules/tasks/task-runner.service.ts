@@ -13,6 +13,7 @@ import { Events } from '../../common/events/event-map.js';
 import type { JsonObject } from '../../common/types/json.js';
 import { PUBSUB, type PubSub, type Unsubscribe } from '../../infra/cache/cache.port.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import { isActive, type Task, type TaskStatus } from './entities/task.entity.js';
 import { toTaskResponse, type TaskResponseDto } from './dto/task.response.dto.js';
 import { ProgressWriter } from './progress-writer.js';
@@ -103,6 +104,7 @@ export class TaskRunner implements OnModuleInit, OnModuleDestroy, BeforeApplicat
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(TASK_WORKER_ID) readonly worker: string,
     @Inject(TASK_TIMING) private readonly timing: TaskTiming,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -252,7 +254,10 @@ export class TaskRunner implements OnModuleInit, OnModuleDestroy, BeforeApplicat
   private async attempts(entry: Running, work: TaskWork, ctx: TaskContext, writer: ProgressWriter) {
     const { task, controller } = entry;
     const signal = controller.signal;
+    let firstStart: number | null = null;
     const end = async (status: TaskStatus, fields: Partial<TaskEnd>) => {
+      if (firstStart !== null)
+        this.metrics.taskFinished(task.taskName, status, (this.clock.now() - firstStart) / 1000);
       await writer.close();
       const done = await this.records.finish(task.id, status, {
         progress: task.progress,
@@ -267,6 +272,7 @@ export class TaskRunner implements OnModuleInit, OnModuleDestroy, BeforeApplicat
       const started = await this.records.start(task.id);
       if (!started) return; // ended elsewhere before it began (a cancel)
       Object.assign(task, started);
+      firstStart ??= this.clock.now();
       this.emit(task);
       writer.reopen();
       try {

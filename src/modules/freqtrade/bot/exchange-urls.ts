@@ -1,28 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { JsonObject } from '../../../common/types/json.js';
+import { rewriteApiUrls } from '../../../infra/exchange/url-overrides.js';
 import { runCommand } from '../../../infra/process/run-command.js';
 
 // Prints ccxt's REST `urls.api` of one exchange as JSON, from the very ccxt the bot imports.
 const PRINT_URLS = `import json, sys, ccxt
 print(json.dumps(getattr(ccxt, sys.argv[1])().urls.get("api")))`;
 
-/**
- * Rewrites every http(s) URL in ccxt's `urls.api` to `base`, keeping its path: with
- * {"binance": "http://127.0.0.1:9901"}, `https://fapi.binance.com/fapi/v1` becomes
- * `http://127.0.0.1:9901/fapi/v1`. WebSocket URLs are left alone (bots run with enable_ws false).
- */
-export function rewriteApiUrls(api: unknown, base: string): unknown {
-  if (typeof api === 'string') {
-    if (!/^https?:\/\//.test(api)) return api;
-    const u = new URL(api);
-    return `${base}${u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '')}${u.search}`;
-  }
-  if (api && typeof api === 'object' && !Array.isArray(api)) {
-    return Object.fromEntries(Object.entries(api).map(([k, v]) => [k, rewriteApiUrls(v, base)]));
-  }
-  return api;
-}
+export { rewriteApiUrls };
 
 const cache = new Map<string, Promise<unknown>>();
 

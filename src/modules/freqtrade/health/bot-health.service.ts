@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Inject } from '@nestjs/common';
 import { Events, type StrategyStatusChangedEvent } from '../../../common/events/event-map.js';
 import { CLOCK, type Clock } from '../../../infra/clock/clock.port.js';
+import type { BotSample } from '../../../infra/metrics/metrics.js';
 import { FreqtradeRuntime, type RunningBot } from '../freqtrade-runtime.service.js';
 import { healthScore, timeframeMs } from './health-score.js';
 
@@ -77,6 +78,15 @@ export class BotHealthService {
     }
     for (const id of this.last.keys()) if (!this.runtime.bots.has(id)) this.last.delete(id);
     return scores;
+  }
+
+  /** For the bot gauges of /metrics: every bot this instance runs, up or not, with its last score. */
+  samples(): BotSample[] {
+    return [...this.runtime.bots.values()].map((bot) => ({
+      strategyId: bot.spec.strategyId,
+      up: bot.supervisor.state === 'running',
+      healthScore: this.last.get(bot.spec.strategyId) ?? null,
+    }));
   }
 
   /** For /system/health: bots running here and how many score below HEALTHY_SCORE. */

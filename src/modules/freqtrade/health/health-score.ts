@@ -56,16 +56,4 @@ export function healthScore(i: BotHealthInputs): HealthScore {
   return { score, parts };
 }
 
-const UNIT_MS: Record<string, number> = {
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-  M: 2_592_000_000,
-};
-
-/** `5m` → 300000; unknown → null. */
-export function timeframeMs(tf: string): number | null {
-  const m = /^(\d+)([mhdwM])$/.exec(tf);
-  return m ? Number(m[1]) * UNIT_MS[m[2]] : null;
-}
+export { timeframeMs } from '../../../common/time/timeframe.js';
