@@ -14,6 +14,7 @@ import { AuthModule } from './modules/auth/auth.module.js';
 import { InitialAdminService } from './modules/auth/initial-admin.service.js';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
 import { FreqtradeModule } from './modules/freqtrade/freqtrade.module.js';
+import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { SignalsModule } from './modules/signals/signals.module.js';
 import { StrategiesModule } from './modules/strategies/strategies.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         RealtimeModule,
         FreqtradeModule,
         TasksModule,
+        NotificationsModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

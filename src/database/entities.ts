@@ -6,6 +6,9 @@ import { Strategy } from '../modules/strategies/entities/strategy.entity.js';
 import { StrategyDraft } from '../modules/strategies/entities/strategy-draft.entity.js';
 import { StrategyLog } from '../modules/strategies/entities/strategy-log.entity.js';
 import { StrategyVersion } from '../modules/strategies/entities/strategy-version.entity.js';
+import { NotificationChannelEntity } from '../modules/notifications/entities/notification-channel.entity.js';
+import { NotificationRules } from '../modules/notifications/entities/notification-rules.entity.js';
+import { Notification } from '../modules/notifications/entities/notification.entity.js';
 import { Task } from '../modules/tasks/entities/task.entity.js';
 import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
@@ -23,4 +26,7 @@ export const ENTITIES = [
   Task,
   FreqtradeInstallation,
   BotLease,
+  NotificationChannelEntity,
+  NotificationRules,
+  Notification,
 ];

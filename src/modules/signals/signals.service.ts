@@ -90,6 +90,18 @@ export class SignalsService {
     }
   }
 
+  /** Records that these signals reached `channel` (notification_sent, notification_channels). */
+  async markNotified(refs: { id: string; timestamp: Date }[], channel: string): Promise<void> {
+    if (!refs.length) return;
+    await this.db.query(
+      `UPDATE signals SET notification_sent = true,
+              notification_channels = CASE WHEN $3 = ANY(notification_channels) THEN notification_channels
+                                           ELSE array_append(notification_channels, $3) END
+       WHERE (id, timestamp) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))`,
+      [refs.map((r) => r.id), refs.map((r) => r.timestamp), channel],
+    );
+  }
+
   /** Inserts the rows; returns created_at by id of those actually inserted (none when contexts are stale). */
   private async insert(
     rows: Accepted[],

@@ -50,6 +50,15 @@ export class StrategiesService {
     return s;
   }
 
+  /** A strategy's notification overrides, for routing its signals (empty when none or gone). */
+  async notificationOverrides(id: number): Promise<JsonObject> {
+    const s = await this.strategies.findOne({
+      where: { id },
+      select: { id: true, notificationOverrides: true },
+    });
+    return s?.notificationOverrides ?? {};
+  }
+
   async list(ownerId: number, q: ListStrategiesQueryDto): Promise<Page<StrategyResponseDto>> {
     const qb = this.strategies.createQueryBuilder('s').where('s.owner_id = :ownerId', { ownerId });
     if (q.status) qb.andWhere('s.status = :status', { status: q.status });
@@ -100,6 +109,7 @@ export class StrategiesService {
       type: dto.type ?? 'signal_monitor',
       tags: dto.tags ?? [],
       category: dto.category ?? null,
+      notificationOverrides: dto.notification_overrides ? plain(dto.notification_overrides) : {},
       parameters: dto.parameters ?? {},
       config,
     };
@@ -153,6 +163,9 @@ export class StrategiesService {
       ...(dto.description !== undefined ? { description: dto.description } : {}),
       ...(dto.tags !== undefined ? { tags: dto.tags } : {}),
       ...(dto.category !== undefined ? { category: dto.category } : {}),
+      ...(dto.notification_overrides !== undefined
+        ? { notificationOverrides: plain(dto.notification_overrides) as JsonObject }
+        : {}),
     };
     const config = dto.config ? (plain(dto.config) as JsonObject) : undefined;
     // Key order means nothing in JSON (jsonb reorders keys): compare values, defaults filled in.
