@@ -558,6 +558,66 @@ describe.each(MODES)('notifications (%s)', (mode) => {
     expect(h[0]).toMatchObject({ kind: 'test', status: 'failed' });
   });
 
+  it('per-strategy overrides and per-channel minimum level route signals; error alerts go like P0', async () => {
+    const fs = feishuChannel({ min_level: 'P0' });
+    const hook = webhookChannel();
+    const { user, strategyId } = await newUser([fs.channel, hook], {
+      routes: { P0: ['feishu'], P1: ['feishu', 'webhook'] },
+    });
+    const bad = await req(user, 'PUT', `/api/v1/strategies/${strategyId}`, {
+      notification_overrides: { routes: { P1: ['pager'] } },
+    });
+    expect(bad.statusCode).toBe(400);
+    // P1 → feishu and webhook by the rules, but feishu takes P0 only.
+    await ingest(strategyId, { strength: 60 });
+    const first = await waitFor('P1 decided', async () => {
+      const h = await history(user);
+      return settled(h) && h;
+    });
+    expect(first.map((r) => r.channel)).toEqual(['webhook']);
+    // This strategy's P1 goes to feishu only: the override replaces the rule, the minimum level still holds.
+    const put = await req(user, 'PUT', `/api/v1/strategies/${strategyId}`, {
+      notification_overrides: { routes: { P0: ['webhook'], P1: ['feishu'] }, cooldown_seconds: 0 },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(body(put).data.notification_overrides).toEqual({
+      routes: { P0: ['webhook'], P1: ['feishu'] },
+      cooldown_seconds: 0,
+    });
+    await ingest(strategyId, { strength: 60, pair: 'ETH/USDT' });
+    await ingest(strategyId, { strength: 95, pair: 'ETH/USDT', kind: 'exit_long' });
+    const rows = await waitFor('overrides applied', async () => {
+      const h = await history(user);
+      return h.length === 2 && settled(h) && h;
+    });
+    expect(rows.map((r) => `${r.channel}:${r.priority}`)).toEqual(['webhook:P0', 'webhook:P1']);
+    await req(user, 'PUT', `/api/v1/strategies/${strategyId}`, { notification_overrides: { muted: true } });
+    await ingest(strategyId, { strength: 95 });
+    await t.app.get(NotificationDispatcher).drain();
+
+    t.app.get(EventEmitter2).emit(Events.SystemAlert, {
+      level: 'critical',
+      message: 'bot Alpha crashed',
+      component: 'freqtrade',
+      ownerId: user.id,
+    } satisfies SystemAlertEvent);
+    t.app.get(EventEmitter2).emit(Events.SystemAlert, {
+      level: 'warning',
+      message: 'slow',
+      component: 'proxy',
+      ownerId: user.id,
+    } satisfies SystemAlertEvent);
+    const alert = await waitFor('alert sent', async () =>
+      (await history(user)).find((r) => r.kind === 'system_alert' && r.status === 'success'),
+    );
+    expect(alert).toMatchObject({ channel: 'feishu', priority: 'P0' });
+    const all = await history(user);
+    expect(all).toHaveLength(3);
+    expect(JSON.stringify(em.feishu.accepted.filter((a) => a.token === fs.token).at(-1)!.body)).toContain(
+      'bot Alpha crashed',
+    );
+  });
+
   it('secrets never reach a log line', () => {
     const logs = JSON.stringify(t.logs);
     for (const s of secrets) expect(logs).not.toContain(s);
