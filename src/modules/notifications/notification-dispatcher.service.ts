@@ -15,6 +15,7 @@ import { ChannelRegistry } from '../../infra/channels/channel-registry.js';
 import {
   VENDOR_LIMITS,
   type ChannelTarget,
+  type ChannelType,
   type MessageContent,
   type SendOutcome,
 } from '../../infra/channels/channel.port.js';
@@ -22,6 +23,7 @@ import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
 import { SignalsService } from '../signals/signals.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { NotificationKind, NotificationStatus } from './entities/notification.entity.js';
+import type { NotificationChannelEntity } from './entities/notification-channel.entity.js';
 import { NotificationChannelsService } from './notification-channels.service.js';
 import { NotificationPlanner } from './notification-planner.service.js';
 import { backoffMs } from './noise-policy.js';
@@ -44,6 +46,11 @@ export interface ClaimedRow {
   attempts: number;
   lease_until: Date;
   content: MessageContent;
+}
+
+interface GroupCache {
+  channel?: NotificationChannelEntity | null;
+  target?: ChannelTarget;
 }
 
 /** Counters since start, for /metrics (another module reads them) and the benchmark. */
@@ -157,10 +164,54 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       if (this.stopped) return;
       const rows = await this.claim(BATCH);
       if (!rows.length) return;
-      await Promise.all(rows.map((r) => this.process(r)));
+      // One channel's rows in order (they share its rate limit), channels side by side.
+      const groups = new Map<string, ClaimedRow[]>();
+      for (const r of rows) {
+        const key = r.channel_id !== null ? String(r.channel_id) : r.id;
+        const g = groups.get(key);
+        if (g) g.push(r);
+        else groups.set(key, [r]);
+      }
+      await Promise.all([...groups.values()].map((g) => this.processGroup(g)));
     }
   }
 
+  /**
+   * Sends a channel's rows one after another. When its rate limit is reached, the rest go back
+   * spaced at the limit's pace, so they are not claimed again before a slot can be theirs.
+   */
+  private async processGroup(rows: ClaimedRow[]): Promise<void> {
+    const shared: GroupCache = {};
+    for (let i = 0; i < rows.length; i++) {
+      const wait = await this.process(rows[i]!, shared);
+      if (wait > 0) {
+        await this.deferRest(rows.slice(i + 1), wait);
+        return;
+      }
+    }
+  }
+
+  private async deferRest(rows: ClaimedRow[], wait: number): Promise<void> {
+    if (!rows.length) return;
+    const windows = VENDOR_LIMITS[rows[0]!.channel as ChannelType] ?? [];
+    const spacing = Math.max(0, ...windows.map((w) => Math.ceil(w.windowMs / w.limit)));
+    const now = this.clock.now();
+    const [, count] = (await this.db.query(
+      `UPDATE notifications n
+          SET status = 'pending', reason = CASE WHEN n.kind = 'digest' THEN n.reason ELSE 'rate_limited' END,
+              next_attempt_at = d.at, attempts = n.attempts - 1, lease_until = NULL, updated_at = $1
+         FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[]) AS d(id, created_at, lease, at)
+        WHERE n.id = d.id AND n.created_at = d.created_at AND n.status = 'sending' AND n.lease_until = d.lease`,
+      [
+        new Date(now),
+        rows.map((r) => r.id),
+        rows.map((r) => r.created_at),
+        rows.map((r) => r.lease_until),
+        rows.map((_, k) => new Date(now + wait + (k + 1) * spacing)),
+      ],
+    )) as [unknown[], number];
+    this.counters.rateDeferred += count;
+  }
   /** Due rows and rows whose lease lapsed, locked for this instance; attempts counted at claim. */
   async claim(limit: number): Promise<ClaimedRow[]> {
     const now = new Date(this.clock.now());
@@ -187,21 +238,26 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     return list;
   }
 
-  private async process(row: ClaimedRow): Promise<void> {
+  /** Returns the rate-limit wait when the row went back for a slot, else 0. */
+  private async process(row: ClaimedRow, shared: GroupCache = {}): Promise<number> {
     try {
-      await this.processOne(row);
+      return await this.processOne(row, shared);
     } catch (err) {
       // Unexpected (database, secret box): leave the row to its lease and say so once.
       this.logger.error(`notification ${row.id} not processed: ${(err as Error).message}`);
+      return 0;
     }
   }
 
-  private async processOne(row: ClaimedRow): Promise<void> {
-    const channel = row.channel_id !== null ? await this.channels.byId(row.channel_id) : null;
+  private async processOne(row: ClaimedRow, shared: GroupCache = {}): Promise<number> {
+    // One channel's rows share its row and opened target within a claimed batch.
+    if (shared.channel === undefined)
+      shared.channel = row.channel_id !== null ? await this.channels.byId(row.channel_id) : null;
+    const channel = shared.channel;
     if (!channel || !channel.enabled) {
       await this.finish(row, 'failed', { reason: 'channel_disabled', error: 'channel removed or disabled' });
       this.counters.failed++;
-      return;
+      return 0;
     }
     let content = row.content;
     let members: {
@@ -217,7 +273,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       )) as typeof members;
       if (!members.length) {
         await this.finish(row, 'suppressed', { reason: 'empty_digest' });
-        return;
+        return 0;
       }
       const user = await this.users.findById(row.owner_id);
       content = digestContent(
@@ -227,7 +283,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         new Date(this.clock.now()).toISOString(),
       );
     }
-    const target = await this.channels.target(channel);
+    const target = (shared.target ??= await this.channels.target(channel));
     const wait = await this.limiter.take(destinationKeys(target), VENDOR_LIMITS[target.type]);
     if (wait > 0) {
       // Not an attempt: the row goes back, due when a slot frees.
@@ -238,10 +294,11 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         nextAttemptAt: new Date(this.clock.now() + wait),
         attemptsDelta: -1,
       });
-      return;
+      return wait;
     }
     const outcome = await this.registry.send(target, content, { id: row.id, nowMs: this.clock.now() });
     await this.record(row, outcome, content, members);
+    return 0;
   }
 
   private async record(

@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { LOCK, SORTED_SETS, type Lock, type SortedSets } from '../../infra/cache/cache.port.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
 import type { RateWindow } from '../../infra/channels/channel.port.js';
 
-/** Wait this much when another instance holds a destination's lock. */
+/** Wait this much when another holder keeps a destination's lock through every retry. */
 const CONTENDED_WAIT_MS = 20;
+const LOCK_TRIES = 10;
 
 /**
  * Sliding-window limits per destination, shared by every instance through the cache ports: each
@@ -40,7 +42,12 @@ export class RateLimiter {
     const handles = [];
     try {
       for (const key of sorted) {
-        const h = await this.lock.tryAcquire(`${key}:lock`, 2_000);
+        let h = await this.lock.tryAcquire(`${key}:lock`, 2_000);
+        // Held only for a few cache round trips: a short retry beats sending the row back.
+        for (let i = 1; !h && i < LOCK_TRIES; i++) {
+          await sleep(2);
+          h = await this.lock.tryAcquire(`${key}:lock`, 2_000);
+        }
         if (!h) return CONTENDED_WAIT_MS;
         handles.push(h);
       }

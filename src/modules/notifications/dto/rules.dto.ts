@@ -40,7 +40,7 @@ export class PutRulesDto {
   @OptionalNotNull()
   @IsInt()
   @Min(1)
-  @Max(1000)
+  @Max(1_000_000)
   storm_threshold?: number;
 }
 
