@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { Events, type SystemAlertEvent } from '../../common/events/event-map.js';
@@ -308,18 +308,21 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     members: { signal_id: string | null; signal_time: Date | null }[],
   ): Promise<void> {
     if (o.ok) {
-      const done = await this.finish(row, 'success', {
-        reason: row.kind === 'digest' ? row.reason : null,
-        vendorId: o.vendorId ?? null,
-        latencyMs: o.latencyMs,
-        content,
-      });
-      if (!done) return;
-      this.counters.sent++;
       const refs = [...members, row]
         .filter((m) => m.signal_id && m.signal_time)
         .map((m) => ({ id: m.signal_id!, timestamp: new Date(m.signal_time!) }));
-      await this.signals.markNotified(refs, row.channel);
+      const done = await this.finish(
+        row,
+        'success',
+        {
+          reason: row.kind === 'digest' ? row.reason : null,
+          vendorId: o.vendorId ?? null,
+          latencyMs: o.latencyMs,
+          content,
+        },
+        (tx) => this.signals.markNotified(refs, row.channel, tx),
+      );
+      if (done) this.counters.sent++;
       return;
     }
     if (!o.retryable) {
@@ -370,18 +373,27 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       latencyMs?: number;
       content?: MessageContent;
     },
+    then?: (tx: EntityManager) => Promise<void>,
   ): Promise<boolean> {
-    return this.update(row, {
-      ...f,
-      status,
-      nextAttemptAt: null,
-      sentAt: status === 'success' ? new Date(this.clock.now()) : null,
-    });
+    return this.update(
+      row,
+      {
+        ...f,
+        status,
+        nextAttemptAt: null,
+        sentAt: status === 'success' ? new Date(this.clock.now()) : null,
+      },
+      then,
+    );
   }
 
   /**
    * Writes the verdict only while this instance still holds the lease: a row reclaimed by another
-   * instance after a stall belongs to that instance now. Returns whether it was written.
+   * instance after a stall belongs to that instance now. Returns whether it was written; `then`
+   * runs in the same transaction when it was. The commit does not wait for the WAL flush: a crash in
+   * the next few hundred ms can lose the verdict, and the row is then reclaimed and sent again —
+   * the at-least-once contract the lease gives anyway (webhook receivers dedupe on webhook-id) —
+   * instead of one disk flush per message.
    */
   private async update(
     row: ClaimedRow,
@@ -396,29 +408,34 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       content?: MessageContent;
       attemptsDelta?: number;
     },
+    then?: (tx: EntityManager) => Promise<void>,
   ): Promise<boolean> {
-    const res = (await this.db.query(
-      `UPDATE notifications SET status = $3, reason = $4, last_error = COALESCE($5, last_error),
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL synchronous_commit = off`);
+      const res = (await tx.query(
+        `UPDATE notifications SET status = $3, reason = $4, last_error = COALESCE($5, last_error),
               vendor_message_id = COALESCE($6, vendor_message_id), latency_ms = COALESCE($7, latency_ms),
               next_attempt_at = $8, sent_at = COALESCE($9, sent_at), content = COALESCE($10::jsonb, content),
               attempts = attempts + $11, lease_until = NULL, updated_at = $12
         WHERE id = $1 AND created_at = $2 AND status = 'sending' AND lease_until = $13`,
-      [
-        row.id,
-        row.created_at,
-        f.status,
-        f.reason === undefined ? row.reason : f.reason,
-        f.error ?? null,
-        f.vendorId ?? null,
-        f.latencyMs ?? null,
-        f.nextAttemptAt,
-        f.sentAt ?? null,
-        f.content ? JSON.stringify(f.content) : null,
-        f.attemptsDelta ?? 0,
-        new Date(this.clock.now()),
-        row.lease_until,
-      ],
-    )) as [unknown[], number];
-    return res[1] > 0;
+        [
+          row.id,
+          row.created_at,
+          f.status,
+          f.reason === undefined ? row.reason : f.reason,
+          f.error ?? null,
+          f.vendorId ?? null,
+          f.latencyMs ?? null,
+          f.nextAttemptAt,
+          f.sentAt ?? null,
+          f.content ? JSON.stringify(f.content) : null,
+          f.attemptsDelta ?? 0,
+          new Date(this.clock.now()),
+          row.lease_until,
+        ],
+      )) as [unknown[], number];
+      if (res[1] > 0 && then) await then(tx);
+      return res[1] > 0;
+    });
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Events, type SignalCreatedEvent } from '../../common/events/event-map.js';
 import type { JsonObject } from '../../common/types/json.js';
 import { SignalsHotWindow } from './signals-hot-window.service.js';
@@ -91,9 +91,13 @@ export class SignalsService {
   }
 
   /** Records that these signals reached `channel` (notification_sent, notification_channels). */
-  async markNotified(refs: { id: string; timestamp: Date }[], channel: string): Promise<void> {
+  async markNotified(
+    refs: { id: string; timestamp: Date }[],
+    channel: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
     if (!refs.length) return;
-    await this.db.query(
+    await manager.query(
       `UPDATE signals SET notification_sent = true,
               notification_channels = CASE WHEN $3 = ANY(notification_channels) THEN notification_channels
                                            ELSE array_append(notification_channels, $3) END
