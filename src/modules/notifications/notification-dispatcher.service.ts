@@ -284,7 +284,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       );
     }
     const target = (shared.target ??= await this.channels.target(channel));
-    const wait = await this.limiter.take(destinationKeys(target), VENDOR_LIMITS[target.type]);
+    const keys = destinationKeys(target);
+    const wait = await this.limiter.take(keys, VENDOR_LIMITS[target.type], row.id);
     if (wait > 0) {
       // Not an attempt: the row goes back, due when a slot frees.
       this.counters.rateDeferred++;
@@ -297,6 +298,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       return wait;
     }
     const outcome = await this.registry.send(target, content, { id: row.id, nowMs: this.clock.now() });
+    await this.limiter.settle(keys, row.id);
     await this.record(row, outcome, content, members);
     return 0;
   }

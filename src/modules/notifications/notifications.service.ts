@@ -41,7 +41,8 @@ export class NotificationsService {
     const channel = await this.channels.byType(ownerId, dto.channel);
     const target = await this.channels.target(channel);
     const keys = destinationKeys(target);
-    let wait = await this.limiter.take(keys, VENDOR_LIMITS[target.type]);
+    const id = randomUUID();
+    let wait = await this.limiter.take(keys, VENDOR_LIMITS[target.type], id);
     const deadline = this.clock.now() + TEST_MAX_WAIT_MS;
     while (wait > 0) {
       if (this.clock.now() + wait > deadline) {
@@ -51,13 +52,13 @@ export class NotificationsService {
         });
       }
       await sleep(wait);
-      wait = await this.limiter.take(keys, VENDOR_LIMITS[target.type]);
+      wait = await this.limiter.take(keys, VENDOR_LIMITS[target.type], id);
     }
     const user = await this.users.findById(ownerId);
     const now = new Date(this.clock.now());
     const content = testContent(dto.message, languageOf(user?.language), now.toISOString());
-    const id = randomUUID();
     const o = await this.registry.send(target, content, { id, nowMs: now.getTime() });
+    await this.limiter.settle(keys, id);
     await this.db.getRepository(Notification).insert({
       id,
       createdAt: now,

@@ -35,6 +35,19 @@ describe('RateLimiter (sliding windows over the cache ports)', () => {
     }
   });
 
+  it('counts a settled send at its answer: the next waits a full window after it', async () => {
+    const { clock, limiter } = make();
+    const key = RateLimiter.key('telegram', 'chat');
+    expect(await limiter.take([key], VENDOR_LIMITS.telegram, 'a')).toBe(0);
+    clock.advance(300);
+    await limiter.settle([key], 'a');
+    clock.advance(1000);
+    // 1.3 s after the slot, but only 1 s after the answer: not yet.
+    expect(await limiter.take([key], VENDOR_LIMITS.telegram, 'b')).toBe(RateLimiter.margin(1000));
+    clock.advance(RateLimiter.margin(1000));
+    expect(await limiter.take([key], VENDOR_LIMITS.telegram, 'b')).toBe(0);
+  });
+
   it('takes a slot on every key or none (SMS to two numbers)', async () => {
     const { limiter } = make();
     const a = RateLimiter.key('sms', '13800000001');

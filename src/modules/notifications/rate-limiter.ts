@@ -37,7 +37,11 @@ export class RateLimiter {
    * Takes one slot in every window of every key, or none. Returns 0 when taken, else the
    * milliseconds until a slot frees.
    */
-  async take(keys: string[], windows: RateWindow[]): Promise<number> {
+  async take(
+    keys: string[],
+    windows: RateWindow[],
+    id: string = randomBytes(8).toString('hex'),
+  ): Promise<number> {
     const sorted = [...new Set(keys)].sort();
     const handles = [];
     try {
@@ -56,9 +60,9 @@ export class RateLimiter {
       for (const key of sorted) {
         for (const w of windows) {
           const span = w.windowMs + RateLimiter.margin(w.windowMs);
-          const members = await this.sets.range(key, now - span + 1, now);
-          if (members.length >= w.limit) {
-            const oldest = Number(members[members.length - w.limit]!.split(':')[0]);
+          const times = latestPerSend(await this.sets.range(key, now - span + 1, now));
+          if (times.length >= w.limit) {
+            const oldest = times[times.length - w.limit]!;
             wait = Math.max(wait, oldest + span - now, 1);
           }
         }
@@ -66,7 +70,7 @@ export class RateLimiter {
       if (wait > 0) return wait;
       const longest = Math.max(...windows.map((w) => w.windowMs + RateLimiter.margin(w.windowMs)));
       for (const key of sorted) {
-        await this.sets.add(key, [{ score: now, member: `${now}:${randomBytes(4).toString('hex')}` }]);
+        await this.sets.add(key, [{ score: now, member: `${now}:${id}` }]);
         await this.sets.removeBelow(key, now - longest);
       }
       return 0;
@@ -74,4 +78,26 @@ export class RateLimiter {
       for (const h of handles.reverse()) await h.release();
     }
   }
+
+  /**
+   * Moves send `id`'s slot to now, when its answer came back. The vendor counts arrivals, which
+   * happen somewhere between taking the slot and the answer: counting each send at its answer keeps
+   * the next one a full window after the previous arrival whatever the network's jitter.
+   */
+  async settle(keys: string[], id: string): Promise<void> {
+    const now = this.clock.now();
+    for (const key of new Set(keys)) await this.sets.add(key, [{ score: now, member: `${now}:${id}` }]);
+  }
+}
+
+/** Each send's latest time (its slot, or its answer once settled), ascending. Members are `time:id`. */
+function latestPerSend(members: string[]): number[] {
+  const latest = new Map<string, number>();
+  for (const m of members) {
+    const i = m.indexOf(':');
+    const t = Number(m.slice(0, i));
+    const id = m.slice(i + 1);
+    latest.set(id, Math.max(latest.get(id) ?? 0, t));
+  }
+  return [...latest.values()].sort((a, b) => a - b);
 }
