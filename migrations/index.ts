@@ -5,6 +5,7 @@ import { Signals1795402378463 } from './1795402378463-Signals.js';
 import { Tasks1795404990632 } from './1795404990632-Tasks.js';
 import { Freqtrade1795405885556 } from './1795405885556-Freqtrade.js';
 import { Proxies1795416496527 } from './1795416496527-Proxies.js';
+import { Notifications1795416500541 } from './1795416500541-Notifications.js';
 import { Datasets1795416679321 } from './1795416679321-Datasets.js';
 import { Evaluations1795418706867 } from './1795418706867-Evaluations.js';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS: (new () => object)[] = [
   Tasks1795404990632,
   Freqtrade1795405885556,
   Proxies1795416496527,
+  Notifications1795416500541,
   Datasets1795416679321,
   Evaluations1795418706867,
 ];

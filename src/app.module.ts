@@ -19,6 +19,7 @@ import { DatasetsModule } from './modules/datasets/datasets.module.js';
 import { EvaluationsModule } from './modules/evaluations/evaluations.module.js';
 import { FreqtradeModule } from './modules/freqtrade/freqtrade.module.js';
 import { ProxiesModule } from './modules/proxies/proxies.module.js';
+import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { SignalsModule } from './modules/signals/signals.module.js';
 import { StrategiesModule } from './modules/strategies/strategies.module.js';
@@ -52,6 +53,7 @@ export class AppModule {
         EvaluationsModule,
         ProxiesModule,
         ChartsModule,
+        NotificationsModule,
       ],
       providers: [
         // Only the server creates the first administrator; the CLI context does not include this.

@@ -43,6 +43,13 @@ export interface AppConfig {
     /** The part of our environment child processes (python, pip, freqtrade) inherit; nothing else leaks. */
     childEnv: Readonly<Record<string, string>>;
   };
+  notify: {
+    maxAttempts: number;
+    retryBaseMs: number;
+    leaseMs: number;
+    pollMs: number;
+    dispatcherEnabled: boolean;
+  };
   /** ccxt exchange id → REST base URL (scheme, host, port) that replaces the exchange's hosts. */
   exchangeUrlOverrides: Readonly<Record<string, string>>;
   proxies: { tickMs: number; retryDelayMs: number; unhealthyRecheckMs: number; checkRetentionDays: number };
@@ -233,6 +240,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       startTimeoutMs: e.FREQTRADE_START_TIMEOUT_SECONDS * 1000,
       processThrottleSeconds: e.FREQTRADE_PROCESS_THROTTLE_SECONDS,
       childEnv: childEnvFrom(env),
+    },
+    notify: {
+      maxAttempts: e.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: e.NOTIFY_RETRY_BASE_MS,
+      leaseMs: e.NOTIFY_LEASE_MS,
+      pollMs: e.NOTIFY_POLL_MS,
+      dispatcherEnabled: e.NOTIFY_DISPATCHER_ENABLED,
     },
     exchangeUrlOverrides: urlOverrides(e.EXCHANGE_URL_OVERRIDES),
     proxies: {

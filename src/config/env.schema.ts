@@ -241,6 +241,39 @@ export class EnvSchema {
   @Max(60)
   FREQTRADE_PROCESS_THROTTLE_SECONDS = 5;
 
+  /** Attempts per notification before it is `dead` (and a system_alert says so). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  NOTIFY_MAX_ATTEMPTS = 6;
+
+  /** First retry delay; each further retry doubles it (capped at 10 minutes). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  NOTIFY_RETRY_BASE_MS = 2000;
+
+  /** A row claimed longer ago than this (its dispatcher died mid-send) is claimed again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  NOTIFY_LEASE_MS = 60_000;
+
+  /** How often the dispatcher looks for due rows besides being woken by new ones. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  NOTIFY_POLL_MS = 1000;
+
+  /** false: this instance writes the outbox but sends nothing (another instance dispatches). */
+  @Transform(toBool)
+  @IsBoolean()
+  NOTIFY_DISPATCHER_ENABLED = true;
+
   /** JSON object from ccxt exchange id to a REST base URL, e.g. {"binance":"http://127.0.0.1:9999"}. */
   @Transform(emptyToUndefined)
   @IsOptional()

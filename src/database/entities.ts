@@ -8,6 +8,9 @@ import { StrategyLog } from '../modules/strategies/entities/strategy-log.entity.
 import { StrategyVersion } from '../modules/strategies/entities/strategy-version.entity.js';
 import { Dataset } from '../modules/datasets/entities/dataset.entity.js';
 import { Evaluation } from '../modules/evaluations/entities/evaluation.entity.js';
+import { NotificationChannelEntity } from '../modules/notifications/entities/notification-channel.entity.js';
+import { NotificationRules } from '../modules/notifications/entities/notification-rules.entity.js';
+import { Notification } from '../modules/notifications/entities/notification.entity.js';
 import { Task } from '../modules/tasks/entities/task.entity.js';
 import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
@@ -31,4 +34,7 @@ export const ENTITIES = [
   Evaluation,
   ProxyServer,
   ProxyCheck,
+  NotificationChannelEntity,
+  NotificationRules,
+  Notification,
 ];

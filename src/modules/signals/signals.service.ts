@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Events, type SignalCreatedEvent } from '../../common/events/event-map.js';
 import { Metrics } from '../../infra/metrics/metrics.js';
 import type { JsonObject } from '../../common/types/json.js';
@@ -91,6 +91,22 @@ export class SignalsService {
       if (createdAt.size) this.announce(accepted, createdAt);
       return result;
     }
+  }
+
+  /** Records that these signals reached `channel` (notification_sent, notification_channels). */
+  async markNotified(
+    refs: { id: string; timestamp: Date }[],
+    channel: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
+    if (!refs.length) return;
+    await manager.query(
+      `UPDATE signals SET notification_sent = true,
+              notification_channels = CASE WHEN $3 = ANY(notification_channels) THEN notification_channels
+                                           ELSE array_append(notification_channels, $3) END
+       WHERE (id, timestamp) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))`,
+      [refs.map((r) => r.id), refs.map((r) => r.timestamp), channel],
+    );
   }
 
   /** Inserts the rows; returns created_at by id of those actually inserted (none when contexts are stale). */

@@ -80,6 +80,15 @@ export class StrategiesService {
       .execute();
   }
 
+  /** A strategy's notification overrides, for routing its signals (empty when none or gone). */
+  async notificationOverrides(id: number): Promise<JsonObject> {
+    const s = await this.strategies.findOne({
+      where: { id },
+      select: { id: true, notificationOverrides: true },
+    });
+    return s?.notificationOverrides ?? {};
+  }
+
   async list(ownerId: number, q: ListStrategiesQueryDto): Promise<Page<StrategyResponseDto>> {
     const qb = this.strategies.createQueryBuilder('s').where('s.owner_id = :ownerId', { ownerId });
     if (q.status) qb.andWhere('s.status = :status', { status: q.status });
@@ -130,6 +139,7 @@ export class StrategiesService {
       type: dto.type ?? 'signal_monitor',
       tags: dto.tags ?? [],
       category: dto.category ?? null,
+      notificationOverrides: dto.notification_overrides ? plain(dto.notification_overrides) : {},
       parameters: dto.parameters ?? {},
       config,
     };
@@ -184,6 +194,9 @@ export class StrategiesService {
       ...(dto.description !== undefined ? { description: dto.description } : {}),
       ...(dto.tags !== undefined ? { tags: dto.tags } : {}),
       ...(dto.category !== undefined ? { category: dto.category } : {}),
+      ...(dto.notification_overrides !== undefined
+        ? { notificationOverrides: plain(dto.notification_overrides) as JsonObject }
+        : {}),
     };
     const config = dto.config ? (plain(dto.config) as JsonObject) : undefined;
     await this.proxyUsers.assertProxyOwned(user.id, config);

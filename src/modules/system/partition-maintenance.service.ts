@@ -11,6 +11,7 @@ import { LockName } from '../../infra/cache/lock-names.js';
 export const MONTHLY_PARTITIONED: ReadonlyArray<{ table: string; column: string }> = [
   { table: 'system_logs', column: 'created_at' },
   { table: 'signals', column: 'timestamp' },
+  { table: 'notifications', column: 'created_at' },
 ];
 
 /** Keeps this month and the next three partitioned ahead of time, at start-up and daily. */

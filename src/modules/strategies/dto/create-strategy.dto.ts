@@ -1,8 +1,10 @@
 import { IsBoolean, IsOptional } from 'class-validator';
 import type { StrategyType } from '../entities/strategy.entity.js';
 import { StrategyConfigDto } from './strategy-config.dto.js';
+import { NotificationOverridesDto } from './notification-overrides.dto.js';
 import {
   CategoryField,
+  NotificationOverridesField,
   ChangelogField,
   ConfigField,
   DescriptionField,
@@ -39,6 +41,10 @@ export class CreateStrategyDto {
 
   @CategoryField()
   category?: string;
+
+  /** Notification routing for this strategy's signals, replacing your rules where given. */
+  @NotificationOverridesField()
+  notification_overrides?: NotificationOverridesDto;
 
   /** Python source instead of config.strategy_file (≤ 512 KB). */
   @SourceField()

@@ -15,6 +15,7 @@ import { OptionalNotNull } from '../../../common/validation/optional-not-null.de
 import { STRATEGY_TYPES } from '../entities/strategy.entity.js';
 import { VERSION_PATTERN } from '../strategy-versioning.js';
 import { StrategyConfigDto } from './strategy-config.dto.js';
+import { NotificationOverridesDto } from './notification-overrides.dto.js';
 
 /** 512 KB of Python source. */
 export const MAX_SOURCE_CHARS = 512 * 1024;
@@ -37,6 +38,12 @@ export const TagsField = () =>
     ArrayMaxSize(20),
     IsString({ each: true }),
     Length(1, 50, { each: true }),
+  );
+export const NotificationOverridesField = () =>
+  applyDecorators(
+    OptionalNotNull(),
+    ValidateNested(),
+    Type(() => NotificationOverridesDto),
   );
 export const CategoryField = () => applyDecorators(IsOptional(), IsString(), MaxLength(50));
 export const VersionField = () =>

@@ -32,6 +32,9 @@ export class StrategyResponseDto {
   parameters!: JsonObject;
   tags!: string[];
   category!: string | null;
+  /** Notification routing for this strategy (empty: your rules apply). */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  notification_overrides!: JsonObject;
   parent_strategy_id!: number | null;
   /** 0–100 while running; null otherwise. */
   health_score!: number | null;
@@ -67,6 +70,7 @@ export function toStrategyResponse(
     parameters: s.parameters,
     tags: s.tags,
     category: s.category,
+    notification_overrides: s.notificationOverrides ?? {},
     parent_strategy_id: s.parentStrategyId,
     health_score: s.status === 'running' ? s.healthScore : null,
     uptime_seconds:

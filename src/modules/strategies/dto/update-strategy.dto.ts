@@ -1,8 +1,10 @@
 import { IsInt, Min } from 'class-validator';
 import { OptionalNotNull } from '../../../common/validation/optional-not-null.decorator.js';
 import { StrategyConfigDto } from './strategy-config.dto.js';
+import { NotificationOverridesDto } from './notification-overrides.dto.js';
 import {
   CategoryField,
+  NotificationOverridesField,
   ChangelogField,
   ConfigField,
   DescriptionField,
@@ -32,6 +34,10 @@ export class UpdateStrategyDto {
 
   @CategoryField()
   category?: string;
+
+  /** Notification routing for this strategy's signals, replacing your rules where given. */
+  @NotificationOverridesField()
+  notification_overrides?: NotificationOverridesDto;
 
   /** Version to create for a config change (default: the next minor version). */
   @VersionField()

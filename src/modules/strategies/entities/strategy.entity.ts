@@ -98,6 +98,13 @@ export class Strategy {
   @Column({ type: 'numeric', precision: 5, scale: 2, nullable: true, transformer: numeric })
   winRate!: number | null;
 
+  /**
+   * Per-strategy notification routing: `{routes?: {P0?, P1?, P2?: channel types}, muted?,
+   * cooldown_seconds?}` replacing the owner's rules for this strategy's signals.
+   */
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  notificationOverrides!: JsonObject;
+
   /** Optimistic concurrency: a PUT naming an older revision is refused. */
   @VersionColumn({ default: 1 })
   revision!: number;
