@@ -4,6 +4,7 @@ import { Strategies1795399986316 } from './1795399986316-Strategies.js';
 import { Signals1795402378463 } from './1795402378463-Signals.js';
 import { Tasks1795404990632 } from './1795404990632-Tasks.js';
 import { Freqtrade1795405885556 } from './1795405885556-Freqtrade.js';
+import { FreqtradeVersions1795416371070 } from './1795416371070-FreqtradeVersions.js';
 
 export const MIGRATIONS: (new () => object)[] = [
   Initial1795397318618,
@@ -11,4 +12,5 @@ export const MIGRATIONS: (new () => object)[] = [
   Signals1795402378463,
   Tasks1795404990632,
   Freqtrade1795405885556,
+  FreqtradeVersions1795416371070,
 ];

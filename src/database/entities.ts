@@ -9,6 +9,8 @@ import { StrategyVersion } from '../modules/strategies/entities/strategy-version
 import { Task } from '../modules/tasks/entities/task.entity.js';
 import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
+import { FreqtradeUpdateCheck } from '../modules/freqtrade/entities/freqtrade-update-check.entity.js';
+import { FreqtradeCompatibilityCheck } from '../modules/freqtrade/entities/freqtrade-compatibility-check.entity.js';
 
 /** Every entity, as a class list: globs would point at .ts files under Jest. */
 export const ENTITIES = [
@@ -23,4 +25,6 @@ export const ENTITIES = [
   Task,
   FreqtradeInstallation,
   BotLease,
+  FreqtradeUpdateCheck,
+  FreqtradeCompatibilityCheck,
 ];

@@ -5,4 +5,6 @@ export enum LockName {
   DraftCleanup = 'job:draft-cleanup',
   HotWindowRebuild = 'job:signals-hot-window-rebuild',
   TaskSweep = 'job:task-sweep',
+  FreqtradeUpdateCheck = 'job:freqtrade-update-check',
+  FreqtradeSwitch = 'freqtrade:switch',
 }
