@@ -49,6 +49,7 @@ export const ERROR_STATUS = {
   COMPATIBILITY_CHECK_NOT_FOUND: 404,
   FREQTRADE_SWITCH_IN_PROGRESS: 409,
   FREQTRADE_BIN_PINNED: 409,
+  FREQTRADE_SWITCH_FAILED: 502,
   STRATEGY_LOAD_FAILED: 422,
   STRATEGY_START_FAILED: 502,
   INTERNAL_ERROR: 500,
@@ -109,6 +110,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
     'Run a compatibility check of that version first (none passed without incompatible strategies), or force the upgrade',
   COMPATIBILITY_CHECK_NOT_FOUND: 'Compatibility check not found',
   FREQTRADE_SWITCH_IN_PROGRESS: 'A freqtrade upgrade or rollback is already under way',
+  FREQTRADE_SWITCH_FAILED: 'The freqtrade version switch failed and was rolled back',
   FREQTRADE_BIN_PINNED:
     'FREQTRADE_BIN pins the freqtrade executable: managed versions cannot be switched until it is unset',
   STRATEGY_LOAD_FAILED: 'freqtrade could not load the strategy class',

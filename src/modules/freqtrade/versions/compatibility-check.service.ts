@@ -224,34 +224,33 @@ export class CompatibilityCheckService {
       processThrottleSeconds: this.config.freqtrade.processThrottleSeconds,
       urlOverrides: await exchangeUrlOverrides(base.bin, exchange, this.config.exchangeUrlOverrides, env),
     });
-    config.datadir = datadir;
-    config.api_server = { enabled: false };
+    delete config.api_server;
     writeBotConfig(w, config);
 
-    const described = await runProbe(base.bin, w.configFile, 'describe', env, ctx.signal);
-    const timeframe =
-      typeof config.timeframe === 'string' ? config.timeframe : described.ok ? described.timeframe : null;
-    if (!timeframe || !timeframeMs(timeframe)) {
-      const onTarget = await runProbe(target.bin, w.configFile, 'describe', env, ctx.signal);
-      result.interface_version = onTarget.interface_version;
-      result.error = onTarget.ok ? 'the strategy has no timeframe' : onTarget.error;
-      if (onTarget.ok && described.ok === false) {
-        result.verdict = 'changed';
-        result.error = `runs only on ${target.version}; on ${base.version}: ${described.error}`;
-      }
-      return result;
+    // The strategy's own timeframe only when the config does not name one.
+    let timeframe = typeof config.timeframe === 'string' ? config.timeframe : null;
+    if (!timeframe) {
+      const described = await runProbe(base.bin, w.configFile, 'describe', datadir, CANDLES, env, ctx.signal);
+      const onTarget = described.ok
+        ? described
+        : await runProbe(target.bin, w.configFile, 'describe', datadir, CANDLES, env, ctx.signal);
+      if (!onTarget.ok)
+        return { ...result, interface_version: onTarget.interface_version, error: onTarget.error };
+      timeframe = onTarget.timeframe;
     }
-    const startup = described.ok ? described.startup_candle_count : 0;
+    if (!timeframeMs(timeframe)) return { ...result, error: `unsupported timeframe ${timeframe}` };
     const key = `${exchange}\0${timeframe}\0${[...pairs].sort().join(',')}`;
     if (!downloaded.has(key)) {
-      await this.download(base.bin, w, pairs, timeframe, CANDLES + startup, ctx);
+      // Room for startup candles of up to CANDLES too; each probe takes the tail it needs.
+      await this.download(base.bin, w, datadir, pairs, timeframe, 2 * CANDLES, ctx);
       downloaded.add(key);
     }
 
-    const [current, next] = [
-      await runProbe(base.bin, w.configFile, 'signals', env, ctx.signal),
-      await runProbe(target.bin, w.configFile, 'signals', env, ctx.signal),
-    ];
+    // Both versions on the same candles, side by side.
+    const [current, next] = await Promise.all([
+      runProbe(base.bin, w.configFile, 'signals', datadir, CANDLES, env, ctx.signal),
+      runProbe(target.bin, w.configFile, 'signals', datadir, CANDLES, env, ctx.signal),
+    ]);
     result.interface_version = next.interface_version ?? current.interface_version;
     return judge(result, current, next, base.version);
   }
@@ -260,14 +259,14 @@ export class CompatibilityCheckService {
   private async download(
     bin: string,
     w: BotWorkdir,
+    datadir: string,
     pairs: string[],
     timeframe: string,
     candles: number,
     ctx: TaskContext,
   ): Promise<void> {
     const tf = timeframeMs(timeframe)!;
-    const start = new Date(Math.floor(this.clock.now() / tf) * tf - candles * tf);
-    const day = start.toISOString().slice(0, 10).replaceAll('-', '');
+    const start = Math.floor(this.clock.now() / tf) * tf - candles * tf;
     const r = await runCommand(
       bin,
       [
@@ -280,8 +279,10 @@ export class CompatibilityCheckService {
         ...pairs,
         '-t',
         timeframe,
+        '--datadir',
+        datadir,
         '--timerange',
-        `${day}-`,
+        `${Math.floor(start / 1000)}-`,
         '--data-format-ohlcv',
         'feather',
         '--no-color',

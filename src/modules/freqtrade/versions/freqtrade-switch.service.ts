@@ -24,8 +24,17 @@ import { isSupportedVersion } from './release-index.js';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 const errorText = (err: unknown) => {
   if (err instanceof AppException) {
-    const d = err.details as { reason?: unknown } | undefined;
-    return typeof d?.reason === 'string' ? `${err.message}: ${d.reason}` : err.message;
+    const d = err.details as { reason?: unknown; freqtrade_output?: unknown } | undefined;
+    const said =
+      typeof d?.freqtrade_output === 'string'
+        ? d.freqtrade_output
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .pop()
+        : undefined;
+    const reason = typeof d?.reason === 'string' ? `${err.message}: ${d.reason}` : err.message;
+    return said ? `${reason} (freqtrade: ${said.slice(0, 300)})` : reason;
   }
   return err instanceof Error ? err.message : String(err);
 };
@@ -188,10 +197,14 @@ export class FreqtradeSwitchService {
         component: 'freqtrade',
         ownerId: null,
       } satisfies SystemAlertEvent);
-      throw new AppException('STRATEGY_START_FAILED', {
-        reason: `switch to freqtrade ${target} failed: ${why}; rolled back to ${previous.version}`,
-        rolled_back_to: previous.version,
-      });
+      throw new AppException(
+        'FREQTRADE_SWITCH_FAILED',
+        { reason: why, rolled_back_to: previous.version, bots_back: back.startsWith('the bots are running') },
+        `switch to freqtrade ${target} failed and was rolled back to ${previous.version}: ${why}`.slice(
+          0,
+          2000,
+        ),
+      );
     }
     const pruned = prune ? await this.versions.prune() : [];
     ctx.progress(100, `freqtrade ${target} is active; ${specs.length} bot(s) healthy on it`);

@@ -32,10 +32,11 @@ if len(sys.argv) > 2 and sys.argv[2] == "describe":
 try:
     strategy.dp = DataProvider(config, None)
     strategy.ft_bot_start()
-    datadir = Path(config["datadir"])
+    datadir = Path(sys.argv[3])
     fmt = config.get("dataformat_ohlcv", "feather")
     for pair in config["exchange"]["pair_whitelist"]:
         df = load_pair_history(pair=pair, timeframe=strategy.timeframe, datadir=datadir, data_format=fmt)
+        df = df.tail(int(sys.argv[4]) + out["startup_candle_count"]).reset_index(drop=True)
         if df.empty:
             out["pairs"][pair] = {"candles": 0, "signals": []}
             continue
@@ -65,16 +66,18 @@ export type ProbeResult =
   | ({ ok: true } & ProbeSignals)
   | { ok: false; stage: 'load' | 'run' | 'process'; error: string; interface_version: number | null };
 
-/** Runs the probe with `bin`'s venv python against a config file. */
+/** Runs the probe with `bin`'s venv python against a config file and the last `candles` (plus the strategy's startup candles) in `datadir`. */
 export async function runProbe(
   bin: string,
   configFile: string,
   mode: 'describe' | 'signals',
+  datadir: string,
+  candles: number,
   env: Record<string, string>,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
   const python = path.join(path.dirname(bin), 'python');
-  const r = await runCommand(python, ['-c', PROBE_SCRIPT, configFile, mode], {
+  const r = await runCommand(python, ['-c', PROBE_SCRIPT, configFile, mode, datadir, String(candles)], {
     env: { ...env, TZ: 'UTC', COLUMNS: '100000' },
     cwd: path.dirname(configFile),
     timeoutMs: 300_000,
