@@ -98,6 +98,17 @@ describe('FreqTrade versions API', () => {
       dependency_status: 'unknown',
       strategy_compatibility: null,
     });
+    const check = await api(user, 'POST', '/freqtrade/compatibility-check', { target_version: '2025.9' });
+    expect(check.statusCode).toBe(503);
+    expect(body(check).error.code).toBe('FREQTRADE_NOT_INSTALLED');
+    const old = await api(user, 'POST', '/freqtrade/compatibility-check', { target_version: '2023.12' });
+    expect(body(old).error.code).toBe('FREQTRADE_VERSION_UNSUPPORTED');
+    const missing = await api(
+      user,
+      'GET',
+      '/freqtrade/compatibility-checks/00000000-0000-4000-8000-000000000000',
+    );
+    expect(body(missing).error.code).toBe('COMPATIBILITY_CHECK_NOT_FOUND');
   });
 
   it('describes the active version: path, install date, idle, healthy dependencies', async () => {

@@ -30,6 +30,11 @@ export const INSTALL_HINT =
 export class FreqtradeInstallationsService {
   private readonly logger = new Logger(FreqtradeInstallationsService.name);
   private external?: Promise<ActiveFreqtrade | null>;
+  /**
+   * True while an upgrade or rollback restarts this instance's bots: the scheduler then leaves
+   * their short lease gaps alone instead of resuming them on its own.
+   */
+  switching = false;
 
   constructor(
     @InjectRepository(FreqtradeInstallation) private readonly rows: Repository<FreqtradeInstallation>,

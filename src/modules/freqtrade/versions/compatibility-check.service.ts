@@ -106,9 +106,36 @@ export class CompatibilityCheckService {
 
   async get(user: AuthUser, id: string): Promise<CompatibilityCheckResponseDto> {
     const row = await this.checks.findOneBy({ id });
-    if (!row || (row.ownerId !== user.id && !user.isSuperuser))
+    if (row) {
+      if (row.ownerId !== user.id && !user.isSuperuser)
+        throw new AppException('COMPATIBILITY_CHECK_NOT_FOUND', { id });
+      return toCheckResponse(row);
+    }
+    // Submitted a moment ago, its work not started yet: the task says what it will be.
+    const task = await this.tasks.get(id);
+    if (
+      task?.task_name !== 'freqtrade.compatibility_check' ||
+      (task.user_id !== user.id && !user.isSuperuser) ||
+      !['PENDING', 'STARTED'].includes(task.status)
+    )
       throw new AppException('COMPATIBILITY_CHECK_NOT_FOUND', { id });
-    return toCheckResponse(row);
+    return toCheckResponse(
+      this.checks.create({
+        id,
+        ownerId: task.user_id,
+        baseVersion: String(task.args.base_version),
+        targetVersion: String(task.args.target_version),
+        status: 'running',
+        results: [],
+        totalStrategies: 0,
+        compatibleStrategies: 0,
+        changedStrategies: 0,
+        incompatibleStrategies: 0,
+        error: null,
+        createdAt: new Date(task.created_at),
+        finishedAt: null,
+      }),
+    );
   }
 
   private async run(

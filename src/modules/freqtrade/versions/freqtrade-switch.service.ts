@@ -171,26 +171,42 @@ export class FreqtradeSwitchService {
     }
     const specs = [...this.runtime.bots.values()].map((b) => b.spec);
     ctx.progress(40, `switching ${specs.length} bot(s) from freqtrade ${previous.version} to ${target}`);
+    this.installations.switching = true;
+    try {
+      return await this.switchBots(previous.version, target, specs, ctx, prune, started);
+    } finally {
+      this.installations.switching = false;
+    }
+  }
+
+  private async switchBots(
+    from: string,
+    target: string,
+    specs: StrategyRunSpec[],
+    ctx: TaskContext,
+    prune: boolean,
+    started: number,
+  ): Promise<SwitchOutcome> {
     try {
       await this.installations.activate(target);
       await this.restartAll(specs, ctx, target);
       await this.verify(specs, ctx, target);
     } catch (err) {
       const why = errorText(err);
-      this.logger.warn(`switch to freqtrade ${target} failed (${why}); rolling back to ${previous.version}`);
-      ctx.progress(null, `failed: ${why}; rolling back to freqtrade ${previous.version}`);
-      await this.installations.activate(previous.version);
+      this.logger.warn(`switch to freqtrade ${target} failed (${why}); rolling back to ${from}`);
+      ctx.progress(null, `failed: ${why}; rolling back to freqtrade ${from}`);
+      await this.installations.activate(from);
       let back = 'the bots are running on it again';
       try {
-        await this.restartAll(specs, ctx, previous.version);
-        await this.verify(specs, ctx, previous.version);
+        await this.restartAll(specs, ctx, from);
+        await this.verify(specs, ctx, from);
       } catch (again) {
         back = `but the bots did not all come back: ${errorText(again)}`;
       }
       this.events.emit(Events.SystemAlert, {
         level: 'error',
         message:
-          `freqtrade switch to ${target} failed and was rolled back to ${previous.version} (${back}): ${why}`.slice(
+          `freqtrade switch to ${target} failed and was rolled back to ${from} (${back}): ${why}`.slice(
             0,
             2000,
           ),
@@ -199,17 +215,14 @@ export class FreqtradeSwitchService {
       } satisfies SystemAlertEvent);
       throw new AppException(
         'FREQTRADE_SWITCH_FAILED',
-        { reason: why, rolled_back_to: previous.version, bots_back: back.startsWith('the bots are running') },
-        `switch to freqtrade ${target} failed and was rolled back to ${previous.version}: ${why}`.slice(
-          0,
-          2000,
-        ),
+        { reason: why, rolled_back_to: from, bots_back: back.startsWith('the bots are running') },
+        `switch to freqtrade ${target} failed and was rolled back to ${from}: ${why}`.slice(0, 2000),
       );
     }
     const pruned = prune ? await this.versions.prune() : [];
     ctx.progress(100, `freqtrade ${target} is active; ${specs.length} bot(s) healthy on it`);
     return {
-      from: previous.version,
+      from: from,
       to: target,
       bots: specs.length,
       switch_ms: this.clock.now() - started,
