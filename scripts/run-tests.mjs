@@ -148,6 +148,11 @@ if (buildOk && env.FREQTRADE_TEST_BIN && !env.FREQTRADE_TEST_NEXT_BIN) {
     const m = 'freqtrade 2025.9 (could not be installed here): the version-switch suites are skipped';
     missing.push(m);
     process.stdout.write(`skipping: ${m}\n`);
+    if (requireServices) {
+      process.stdout.write('REQUIRE_SERVICES=true: the second freqtrade is required\n');
+      failed++;
+      failures.push('freqtrade 2025.9');
+    }
   }
 }
 if (buildOk) {

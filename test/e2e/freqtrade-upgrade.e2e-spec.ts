@@ -245,12 +245,15 @@ describeIfTwoFreqtrades('FreqTrade upgrade and rollback (real freqtrade 2025.8 â
     const task = await finished(body(res).data.id);
     expect(task.status).toBe('FAILURE');
     expect(task.error).toMatch(/rolled back to 2025\.8/);
-    expect(body(await api('GET', '/freqtrade/version')).data.current_version).toBe('2025.8');
-    expect(botVersion(ids.level)).toBe('2025.8');
-    expect(botVersion(ids.privateCache)).toBe('2025.8');
     const alert = alerts.find((a) => a.level === 'error' && /rolled back to 2025\.8/.test(a.message));
     expect(alert?.message).toMatch(/freqtrade switch to 2025\.9 failed/);
     expect(alert?.message).toMatch(/the bots are running on it again/);
+    expect(task.error).toMatch(/AttributeError/);
+    expect(body(await api('GET', '/freqtrade/version')).data.current_version).toBe('2025.8');
+    expect(botVersion(ids.level)).toBe('2025.8');
+    expect(botVersion(ids.privateCache)).toBe('2025.8');
+    for (const id of [ids.level, ids.privateCache])
+      expect(body(await api('GET', `/strategies/${id}`)).data.status).toBe('running');
   }, 400_000);
 
   it('deletes the inactive 2025.9 (its link, never the cached venv); the active one is in use', async () => {

@@ -4,7 +4,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Not, Repository } from 'typeorm';
 import type { AuthUser } from '../../../common/auth/auth-user.js';
 import { AppException } from '../../../common/errors/app.exception.js';
-import { Events, type SystemAlertEvent } from '../../../common/events/event-map.js';
+import {
+  Events,
+  type StrategyRuntimeRecoveredEvent,
+  type SystemAlertEvent,
+} from '../../../common/events/event-map.js';
 import type { AppConfig } from '../../../config/app-config.js';
 import { APP_CONFIG } from '../../../config/config.module.js';
 import { LOCK, type Lock } from '../../../infra/cache/cache.port.js';
@@ -198,7 +202,7 @@ export class FreqtradeSwitchService {
       await this.installations.activate(from);
       let back = 'the bots are running on it again';
       try {
-        await this.restartAll(specs, ctx, from);
+        await this.restartAll(specs, ctx, from, true);
         await this.verify(specs, ctx, from);
       } catch (again) {
         back = `but the bots did not all come back: ${errorText(again)}`;
@@ -230,17 +234,51 @@ export class FreqtradeSwitchService {
     };
   }
 
-  /** Each bot: stop, then start on whatever is active now. The first failure stops the round. */
-  private async restartAll(specs: StrategyRunSpec[], ctx: TaskContext, version: string): Promise<void> {
+  /**
+   * Each bot: stop, then start on whatever is active now. Forward, the first failure stops the
+   * round (everything is switched back anyway); when going back, every bot is tried, a failed start
+   * once more, and the failures are reported together.
+   */
+  private async restartAll(
+    specs: StrategyRunSpec[],
+    ctx: TaskContext,
+    version: string,
+    goingBack = false,
+  ): Promise<void> {
+    const failures: string[] = [];
     for (const [i, spec] of specs.entries()) {
-      if (ctx.signal.aborted) throw new Error('cancelled');
+      if (ctx.signal.aborted && !goingBack) throw new Error('cancelled');
       ctx.progress(null, `restarting ${spec.name} on freqtrade ${version} (${i + 1}/${specs.length})`);
-      await this.runtime.restart(spec);
+      if (!goingBack) {
+        await this.runtime.restart(spec);
+        continue;
+      }
+      try {
+        await this.runtime.restart(spec);
+      } catch {
+        await sleep(2000);
+        await this.runtime
+          .restart(spec)
+          .catch((err: unknown) => failures.push(`${spec.name}: ${errorText(err)}`));
+      }
     }
+    if (failures.length) throw new Error(failures.join('; '));
   }
 
-  /** Until every bot runs on `version`, its capture is connected and its score is healthy. */
+  /**
+   * Until every bot runs on `version`, its capture is connected and its score is healthy. A bot
+   * that crashed during the switch (its strategy turned `error`) is then reported recovered.
+   */
   private async verify(specs: StrategyRunSpec[], ctx: TaskContext, version: string): Promise<void> {
+    await this.waitHealthy(specs, ctx, version);
+    for (const s of specs)
+      this.events.emit(Events.StrategyRuntimeRecovered, {
+        strategyId: s.strategyId,
+        ownerId: s.ownerId,
+      } satisfies StrategyRuntimeRecoveredEvent);
+  }
+
+  private async waitHealthy(specs: StrategyRunSpec[], ctx: TaskContext, version: string): Promise<void> {
     const deadline = this.clock.now() + this.config.freqtrade.switchVerifyMs;
     const pending = new Map(specs.map((s) => [s.strategyId, 'not checked yet']));
     while (pending.size) {

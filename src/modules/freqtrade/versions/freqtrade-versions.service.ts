@@ -13,6 +13,7 @@ import { CACHE, LOCK, runExclusive, type Cache, type Lock } from '../../../infra
 import { LockName } from '../../../infra/cache/lock-names.js';
 import { CLOCK, type Clock } from '../../../infra/clock/clock.port.js';
 import { OutboundHttp, OutboundHttpError } from '../../../infra/http/outbound-http.port.js';
+import { ProxySelector } from '../../../infra/http/proxy-selector.js';
 import { runCommand } from '../../../infra/process/run-command.js';
 import { FreqtradeCompatibilityCheck } from '../entities/freqtrade-compatibility-check.entity.js';
 import { FreqtradeInstallation } from '../entities/freqtrade-installation.entity.js';
@@ -43,8 +44,8 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /**
  * What is installed, what the package index offers, whether an update is out, and removing old
- * venvs. The index is read through the OutboundHttp port (FREQTRADE_INDEX_URL, PyPI's JSON API by
- * default) and cached for an hour; when it cannot be read, answers still list what is installed.
+ * venvs. The index is read through the OutboundHttp port and the proxy pool (FREQTRADE_INDEX_URL,
+ * PyPI's JSON API by default) and cached for an hour; when it cannot be read, answers still list what is installed.
  */
 @Injectable()
 export class FreqtradeVersionsService {
@@ -58,6 +59,7 @@ export class FreqtradeVersionsService {
     @InjectRepository(FreqtradeCompatibilityCheck)
     private readonly compat: Repository<FreqtradeCompatibilityCheck>,
     private readonly http: OutboundHttp,
+    private readonly proxies: ProxySelector,
     private readonly events: EventEmitter2,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CACHE) private readonly cache: Cache,
@@ -71,8 +73,11 @@ export class FreqtradeVersionsService {
     const cached = await this.cache.get<{ releases: FreqtradeRelease[]; fetchedAt: string }>(key);
     if (cached) return { ...cached, reachable: true, error: null };
     try {
+      // The pool decides (direct until a proxy pool is configured); a system request has no owner.
+      const proxy = await this.proxies.select({ ownerId: null });
       const res = await this.http.request({
         url: this.config.freqtrade.indexUrl,
+        proxy,
         headers: { accept: 'application/json' },
         timeoutMs: 15_000,
         maxBodyBytes: 20 * 1024 * 1024,
