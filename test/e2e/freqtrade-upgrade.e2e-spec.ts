@@ -246,6 +246,11 @@ describeIfTwoFreqtrades('FreqTrade upgrade and rollback (real freqtrade 2025.8 â
     expect(task.status).toBe('FAILURE');
     expect(task.error).toMatch(/rolled back to 2025\.8/);
     const alert = alerts.find((a) => a.level === 'error' && /rolled back to 2025\.8/.test(a.message));
+    if (!/the bots are running on it again/.test(alert?.message ?? '')) {
+      // What the bot said, to tell a slow machine from a real failure.
+      const logs = body(await api('GET', `/strategies/${ids.privateCache}/logs?page_size=100`)).data;
+      process.stdout.write(`${JSON.stringify(logs).slice(0, 20_000)}\n`);
+    }
     expect(alert?.message).toMatch(/freqtrade switch to 2025\.9 failed/);
     expect(alert?.message).toMatch(/the bots are running on it again/);
     expect(task.error).toMatch(/AttributeError/);
