@@ -4,6 +4,7 @@ import { Strategies1795399986316 } from './1795399986316-Strategies.js';
 import { Signals1795402378463 } from './1795402378463-Signals.js';
 import { Tasks1795404990632 } from './1795404990632-Tasks.js';
 import { Freqtrade1795405885556 } from './1795405885556-Freqtrade.js';
+import { FreqtradeVersions1795416371070 } from './1795416371070-FreqtradeVersions.js';
 import { Proxies1795416496527 } from './1795416496527-Proxies.js';
 import { Notifications1795416500541 } from './1795416500541-Notifications.js';
 import { Datasets1795416679321 } from './1795416679321-Datasets.js';
@@ -15,6 +16,7 @@ export const MIGRATIONS: (new () => object)[] = [
   Signals1795402378463,
   Tasks1795404990632,
   Freqtrade1795405885556,
+  FreqtradeVersions1795416371070,
   Proxies1795416496527,
   Notifications1795416500541,
   Datasets1795416679321,

@@ -131,6 +131,30 @@ if (buildOk && !env.FREQTRADE_TEST_BIN) {
     }
   }
 }
+// The version-switch suites need a second, newer release next to it (cached the same way, once).
+if (buildOk && env.FREQTRADE_TEST_BIN && !env.FREQTRADE_TEST_NEXT_BIN) {
+  process.stdout.write(
+    '\n=== second freqtrade: FREQTRADE_TEST_VERSION=2025.9 node scripts/ensure-freqtrade.mjs\n',
+  );
+  const r = spawnSync(process.execPath, ['scripts/ensure-freqtrade.mjs'], {
+    env: { ...env, FREQTRADE_TEST_VERSION: '2025.9' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.stdout.write(r.stdout ?? '');
+  const lines = (r.stdout ?? '').trim().split('\n');
+  if (r.status === 0) env.FREQTRADE_TEST_NEXT_BIN = lines[lines.length - 1];
+  else {
+    const m = 'freqtrade 2025.9 (could not be installed here): the version-switch suites are skipped';
+    missing.push(m);
+    process.stdout.write(`skipping: ${m}\n`);
+    if (requireServices) {
+      process.stdout.write('REQUIRE_SERVICES=true: the second freqtrade is required\n');
+      failed++;
+      failures.push('freqtrade 2025.9');
+    }
+  }
+}
 if (buildOk) {
   gate('openapi drift', process.execPath, ['dist/src/tools/openapi.js', '--check']);
   gate('migration drift', process.execPath, [

@@ -40,6 +40,10 @@ export interface AppConfig {
     stopGraceMs: number;
     startTimeoutMs: number;
     processThrottleSeconds: number;
+    indexUrl: string;
+    keepVersions: number;
+    updateCheckEnabled: boolean;
+    switchVerifyMs: number;
     /** The part of our environment child processes (python, pip, freqtrade) inherit; nothing else leaks. */
     childEnv: Readonly<Record<string, string>>;
   };
@@ -239,6 +243,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       stopGraceMs: e.FREQTRADE_STOP_GRACE_SECONDS * 1000,
       startTimeoutMs: e.FREQTRADE_START_TIMEOUT_SECONDS * 1000,
       processThrottleSeconds: e.FREQTRADE_PROCESS_THROTTLE_SECONDS,
+      indexUrl: e.FREQTRADE_INDEX_URL,
+      keepVersions: e.FREQTRADE_KEEP_VERSIONS,
+      updateCheckEnabled: e.FREQTRADE_UPDATE_CHECK_ENABLED,
+      switchVerifyMs: e.FREQTRADE_SWITCH_VERIFY_SECONDS * 1000,
       childEnv: childEnvFrom(env),
     },
     notify: {

@@ -273,6 +273,28 @@ export class EnvSchema {
   @Transform(toBool)
   @IsBoolean()
   NOTIFY_DISPATCHER_ENABLED = true;
+  /** The package index's JSON API for freqtrade (PyPI's by default, or a mirror speaking the same format). */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  FREQTRADE_INDEX_URL = 'https://pypi.org/pypi/freqtrade/json';
+
+  /** Installed freqtrade versions kept; after a successful upgrade the oldest inactive ones are removed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(20)
+  FREQTRADE_KEEP_VERSIONS = 3;
+
+  /** The daily job that compares the active freqtrade with the newest stable release. */
+  @Transform(toBool)
+  @IsBoolean()
+  FREQTRADE_UPDATE_CHECK_ENABLED = true;
+
+  /** After an upgrade or rollback, how long each restarted bot has to become healthy before it is undone. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(1800)
+  FREQTRADE_SWITCH_VERIFY_SECONDS = 180;
 
   /** JSON object from ccxt exchange id to a REST base URL, e.g. {"binance":"http://127.0.0.1:9999"}. */
   @Transform(emptyToUndefined)

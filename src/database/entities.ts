@@ -16,6 +16,8 @@ import { BotLease } from '../modules/freqtrade/entities/bot-lease.entity.js';
 import { FreqtradeInstallation } from '../modules/freqtrade/entities/freqtrade-installation.entity.js';
 import { ProxyCheck } from '../modules/proxies/entities/proxy-check.entity.js';
 import { ProxyServer } from '../modules/proxies/entities/proxy.entity.js';
+import { FreqtradeUpdateCheck } from '../modules/freqtrade/entities/freqtrade-update-check.entity.js';
+import { FreqtradeCompatibilityCheck } from '../modules/freqtrade/entities/freqtrade-compatibility-check.entity.js';
 
 /** Every entity, as a class list: globs would point at .ts files under Jest. */
 export const ENTITIES = [
@@ -37,4 +39,6 @@ export const ENTITIES = [
   NotificationChannelEntity,
   NotificationRules,
   Notification,
+  FreqtradeUpdateCheck,
+  FreqtradeCompatibilityCheck,
 ];

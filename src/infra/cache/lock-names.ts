@@ -9,4 +9,6 @@ export enum LockName {
   ProxyCheck = 'job:proxy-check',
   ProxyCheckPrune = 'job:proxy-check-prune',
   Backup = 'job:backup',
+  FreqtradeUpdateCheck = 'job:freqtrade-update-check',
+  FreqtradeSwitch = 'freqtrade:switch',
 }

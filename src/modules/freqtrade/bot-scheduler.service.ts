@@ -50,6 +50,7 @@ export class BotScheduler implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async round(): Promise<void> {
+    if (this.installations.switching) return;
     const ids = await this.leases.orphans([...this.runtime.bots.keys()]);
     if (!ids.length) return;
     if (!(await this.installations.active())) {

@@ -11,19 +11,31 @@ import { BotLeases } from './bot-leases.service.js';
 import { BotProxyFollower } from './bot-proxy-follower.service.js';
 import { BotScheduler } from './bot-scheduler.service.js';
 import { BotLease } from './entities/bot-lease.entity.js';
+import { FreqtradeCompatibilityCheck } from './entities/freqtrade-compatibility-check.entity.js';
 import { FreqtradeInstallation } from './entities/freqtrade-installation.entity.js';
+import { FreqtradeUpdateCheck } from './entities/freqtrade-update-check.entity.js';
 import { FreqtradeRuntime } from './freqtrade-runtime.service.js';
 import { BotHealthService, HEALTHY_SCORE } from './health/bot-health.service.js';
 import { FreqtradeInstallationsService } from './install/freqtrade-installations.service.js';
+import { CompatibilityCheckService } from './versions/compatibility-check.service.js';
+import { FreqtradeSwitchService } from './versions/freqtrade-switch.service.js';
+import { FreqtradeVersionsController } from './versions/freqtrade-versions.controller.js';
+import { FreqtradeVersionsService } from './versions/freqtrade-versions.service.js';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([FreqtradeInstallation, BotLease]),
+    TypeOrmModule.forFeature([
+      FreqtradeInstallation,
+      BotLease,
+      FreqtradeUpdateCheck,
+      FreqtradeCompatibilityCheck,
+    ]),
     StrategiesModule,
     SignalsModule,
     SystemModule,
     TasksModule,
   ],
+  controllers: [FreqtradeVersionsController],
   providers: [
     FreqtradeInstallationsService,
     FreqtradeRuntime,
@@ -31,6 +43,9 @@ import { FreqtradeInstallationsService } from './install/freqtrade-installations
     BotHealthService,
     BotScheduler,
     BotProxyFollower,
+    FreqtradeVersionsService,
+    FreqtradeSwitchService,
+    CompatibilityCheckService,
   ],
   exports: [FreqtradeInstallationsService, FreqtradeRuntime],
 })

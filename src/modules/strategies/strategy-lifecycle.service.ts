@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { In, Not, Repository } from 'typeorm';
 import { AppException } from '../../common/errors/app.exception.js';
 import {
   Events,
@@ -162,6 +162,31 @@ export class StrategyLifecycleService {
       await this.logs.append(strategy.id, [{ level: 'ERROR', message: `Restart failed: ${errorText(err)}` }]);
       throw err;
     }
+  }
+
+  /** Run specs of every non-draft strategy of a user (the freqtrade compatibility check runs them all). */
+  async specsOfOwner(ownerId: number): Promise<StrategyRunSpec[]> {
+    const rows = await this.strategies.find({
+      where: { ownerId, status: Not('draft') },
+      order: { id: 'ASC' },
+    });
+    const specs: StrategyRunSpec[] = [];
+    for (const r of rows) {
+      // A strategy whose source cannot be found is still listed: the check reports it as not loading.
+      specs.push(
+        await this.specOf(r).catch(() => ({
+          strategyId: r.id,
+          ownerId: r.ownerId,
+          name: r.name,
+          version: r.version ?? 'v1.0',
+          config: r.config,
+          parameters: r.parameters,
+          source: null,
+          sourceFile: null,
+        })),
+      );
+    }
+    return specs;
   }
 
   async specOf(strategy: Strategy): Promise<StrategyRunSpec> {

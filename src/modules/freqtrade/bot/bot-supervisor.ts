@@ -36,6 +36,7 @@ export class BotSupervisor {
   bot?: LaunchedBot;
   private readonly budget: RestartBudget;
   private attempt = 0;
+  private generation = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -53,8 +54,29 @@ export class BotSupervisor {
   /** First start: failures are the caller's (the API answers with them), never retried here. */
   async start(): Promise<void> {
     this.state = 'starting';
-    this.bot = await this.hooks.launch((info) => this.exited(info));
+    this.bot = await this.launch();
     this.state = 'running';
+  }
+
+  /**
+   * One launch. An exit before the launch resolved is the launch's failure (it rejects, and its
+   * caller decides: the first start answers with it, a restart schedules the next one), never a
+   * crash of the running bot — otherwise a bot dying at start-up would also be restarted behind the
+   * caller's back, racing whatever the caller does next in the same workdir. Exits of an earlier
+   * launch are ignored.
+   */
+  private async launch(): Promise<LaunchedBot> {
+    const generation = ++this.generation;
+    let ready = false;
+    const bot = await this.hooks.launch((info) => {
+      if (ready && generation === this.generation) this.exited(info);
+    });
+    ready = true;
+    if (!bot.process.running)
+      setImmediate(() => {
+        if (generation === this.generation) this.exited({ code: null, signal: null, expected: false });
+      });
+    return bot;
   }
 
   async stop(): Promise<void> {
@@ -93,7 +115,7 @@ export class BotSupervisor {
   private async restart(): Promise<void> {
     if (this.state !== 'restarting') return;
     try {
-      const bot = await this.hooks.launch((info) => this.exited(info));
+      const bot = await this.launch();
       if (this.state !== 'restarting') {
         // Stopped while the restart was under way.
         await bot.capture.close();

@@ -47,6 +47,10 @@ export class FreqtradeInstallation {
   @Column({ type: 'timestamptz', nullable: true })
   installedAt!: Date | null;
 
+  /** When it last became the active one: a rollback without a target returns to the latest inactive. */
+  @Column({ type: 'timestamptz', nullable: true })
+  activatedAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -30,6 +30,11 @@ export const INSTALL_HINT =
 export class FreqtradeInstallationsService {
   private readonly logger = new Logger(FreqtradeInstallationsService.name);
   private external?: Promise<ActiveFreqtrade | null>;
+  /**
+   * True while an upgrade or rollback restarts this instance's bots: the scheduler then leaves
+   * their short lease gaps alone instead of resuming them on its own.
+   */
+  switching = false;
 
   constructor(
     @InjectRepository(FreqtradeInstallation) private readonly rows: Repository<FreqtradeInstallation>,
@@ -93,6 +98,47 @@ export class FreqtradeInstallationsService {
     return task;
   }
 
+  /**
+   * Inside another task (a compatibility check, an upgrade): installs `version` unless a finished
+   * install of it is there already. Never activates it unless nothing is active.
+   */
+  async ensureInstalled(version: string, ctx: TaskContext): Promise<FreqtradeInstallation> {
+    const row = await this.rows.findOneBy({ version });
+    if (row?.status === 'installed' && existsSync(row.binPath)) {
+      ctx.progress(null, `freqtrade ${version} is installed in ${row.venvPath}`);
+      return row;
+    }
+    await this.runInstall(version, ctx);
+    return this.rows.findOneByOrFail({ version });
+  }
+
+  findInstalled(version: string): Promise<FreqtradeInstallation | null> {
+    return this.rows.findOneBy({ version, status: 'installed' });
+  }
+
+  activeRow(): Promise<FreqtradeInstallation | null> {
+    return this.rows.findOneBy({ isActive: true });
+  }
+
+  /** Makes `version` the one active installation (one transaction: the unique index never sees two). */
+  async activate(version: string): Promise<void> {
+    await this.rows.manager.transaction(async (tx) => {
+      await tx.update(FreqtradeInstallation, { isActive: true }, { isActive: false });
+      await tx.update(
+        FreqtradeInstallation,
+        { version, status: 'installed' },
+        { isActive: true, activatedAt: new Date(this.clock.now()) },
+      );
+    });
+  }
+
+  /** Deletes the row and the venv directory (a link to a venv elsewhere is unlinked, not followed). */
+  async removeInstallation(row: FreqtradeInstallation): Promise<void> {
+    const versionDir = path.dirname(this.venvDir(row.version));
+    await this.rows.delete({ id: row.id });
+    rmSync(versionDir, { recursive: true, force: true });
+  }
+
   private async runInstall(
     version: string,
     ctx: TaskContext,
@@ -120,6 +166,7 @@ export class FreqtradeInstallationsService {
         ccxtVersion: done.ccxtVersion,
         installedAt: new Date(this.clock.now()),
         isActive: row.isActive || !hasActive,
+        activatedAt: row.isActive || !hasActive ? new Date(this.clock.now()) : row.activatedAt,
       });
       await this.rows.save(row);
       return { version, venv: venvDir, active: row.isActive };
