@@ -30,7 +30,6 @@ export async function startEmbeddedPostgres(
     releaseLock();
     throw err;
   });
-  keepExtendedQueriesWhole(db);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
   await server.start();
   const [, port] = server.getServerConn().split(':');
@@ -81,31 +80,4 @@ function lockDataDir(dataDir: string): () => void {
     }
   }
   throw new Error(`could not lock ${dataDir}`);
-}
-
-/** Protocol messages that end an extended-query exchange (Sync) or are whole by themselves. */
-const EXCHANGE_END = new Set(['S', 'Q', 'X'].map((c) => c.charCodeAt(0)));
-/** A client that stopped mid-exchange (crashed between Parse and Sync) stops holding the session after this. */
-const MID_EXCHANGE_LIMIT_MS = 2_000;
-
-/**
- * pglite-socket splits what a connection sends into protocol messages and queues each on its own;
- * it keeps one connection's messages together only inside a transaction. Outside one, the Parse of
- * one connection could run between the Parse and Bind of another in the single PGlite session
- * ("bind message supplies 1 parameters, but prepared statement "" requires 13"). Reporting "in a
- * transaction" from a Parse/Bind/Describe/Execute until the Sync makes the queue keep a whole
- * extended-query exchange together, exactly as it does for transactions.
- */
-function keepExtendedQueriesWhole(db: PGlite): void {
-  let midSince: number | null = null;
-  const exec = db.execProtocolRawStream.bind(db);
-  const inTransaction = db.isInTransaction.bind(db);
-  db.execProtocolRawStream = (message, opts) => {
-    const type = message[0];
-    // A startup packet begins with its length (first byte 0), not a type letter.
-    midSince = type === undefined || type === 0 || EXCHANGE_END.has(type) ? null : (midSince ?? Date.now());
-    return exec(message, opts);
-  };
-  db.isInTransaction = () =>
-    inTransaction() || (midSince !== null && Date.now() - midSince < MID_EXCHANGE_LIMIT_MS);
 }
