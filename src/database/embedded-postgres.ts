@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { batchExtendedProtocol } from './embedded-protocol-batches.js';
 
 export interface EmbeddedPostgres {
   /** A postgres:// URL on a loopback port, so the ordinary `pg` driver and migrations run unchanged. */
@@ -15,7 +16,8 @@ export interface EmbeddedPostgres {
  * Opens (or creates) the PGlite data directory and serves it on 127.0.0.1:<free port>.
  * PGlite is a single database session behind every socket connection: transactions are
  * serialised by pglite-socket's queue, so code must never await another pooled connection
- * while it holds a transaction.
+ * while it holds a transaction. Extended-protocol batches are kept whole per connection by
+ * batchExtendedProtocol.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
@@ -31,7 +33,15 @@ export async function startEmbeddedPostgres(
     throw err;
   });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-  await server.start();
+  try {
+    // Each connection's Parse..Sync must reach the shared session whole (electric-sql/pglite#1046).
+    batchExtendedProtocol(server);
+    await server.start();
+  } catch (err) {
+    await db.close();
+    releaseLock();
+    throw err;
+  }
   const [, port] = server.getServerConn().split(':');
   let closed = false;
   return {
