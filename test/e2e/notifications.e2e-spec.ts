@@ -6,6 +6,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { Events, type SignalCreatedEvent, type SystemAlertEvent } from '../../src/common/events/event-map.js';
 import { CLOCK, type Clock } from '../../src/infra/clock/clock.port.js';
+import { Metrics } from '../../src/infra/metrics/metrics.js';
 import { NotificationDispatcher } from '../../src/modules/notifications/notification-dispatcher.service.js';
 import { NotificationPlanner } from '../../src/modules/notifications/notification-planner.service.js';
 import { testContent } from '../../src/modules/notifications/templates.js';
@@ -282,6 +283,10 @@ describe.each(MODES)('notifications (%s)', (mode) => {
       )) as { notification_sent: boolean; notification_channels: string[] }[];
     expect(signal[0]!.notification_sent).toBe(true);
     expect([...signal[0]!.notification_channels].sort()).toEqual(['feishu', 'sms']);
+    // Each send is counted for /metrics, with its vendor latency.
+    const exported = await t.app.get(Metrics).registry.metrics();
+    expect(exported).toMatch(/btcw_notifications_total\{channel="feishu",status="sent"\} [1-9]/);
+    expect(exported).toMatch(/btcw_notification_send_duration_seconds_count\{channel="sms"\} [1-9]/);
 
     const before = em.feishu.requests.length;
     await ingest(strategyId, { strength: 30 });

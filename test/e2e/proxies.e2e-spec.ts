@@ -376,10 +376,30 @@ describe.each(MODES)('proxies (%s)', (mode) => {
         'PROXY_NOT_FOUND',
       );
 
+      // A notification channel naming the proxy is a user too.
+      const put = await req(u, 'PUT', '/api/v1/notifications/channels', {
+        channels: [
+          {
+            type: 'webhook',
+            config: { url: 'http://127.0.0.1:9/hooks/x', secret: `whsec_${'A'.repeat(43)}=` },
+            proxy_id: mine.id,
+          },
+        ],
+      });
+      expect(put.statusCode).toBe(200);
+      const channelId = body(put).data.channels[0].id as number;
+
       const inUse = expectError(await req(u, 'DELETE', `${API}/${mine.id}`), 409, 'PROXY_IN_USE');
-      expect(inUse.details.in_use_by).toEqual([{ type: 'strategy', id: s.id, name: s.name }]);
+      expect(inUse.details.in_use_by).toEqual(
+        expect.arrayContaining([
+          { type: 'strategy', id: s.id, name: s.name },
+          { type: 'channel', id: channelId, name: 'webhook' },
+        ]),
+      );
       const forced = await req(u, 'DELETE', `${API}/${mine.id}?force=true`);
       expect(forced.statusCode).toBe(200);
+      const channels = body(await req(u, 'GET', '/api/v1/notifications/channels')).data.channels;
+      expect(channels[0].proxy_id).toBeNull();
       const after = body(await req(u, 'GET', `${STRATEGIES_API}/${s.id}`)).data;
       expect(after.config.proxy_settings).toEqual({ enabled: true });
       expect(after.version).toBe('v1.1');

@@ -20,6 +20,7 @@ import {
   type SendOutcome,
 } from '../../infra/channels/channel.port.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import { SignalsService } from '../signals/signals.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { NotificationKind, NotificationStatus } from './entities/notification.entity.js';
@@ -123,6 +124,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     private readonly users: UsersService,
     private readonly events: EventEmitter2,
     planner: NotificationPlanner,
+    private readonly metrics: Metrics,
   ) {
     planner.onWrite({ wake: () => this.wake() });
   }
@@ -289,6 +291,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     if (wait > 0) {
       // Not an attempt: the row goes back, due when a slot frees.
       this.counters.rateDeferred++;
+      this.metrics.notification(row.channel, 'rate_limited');
       await this.update(row, {
         status: 'pending',
         reason: row.kind === 'digest' ? row.reason : 'rate_limited',
@@ -355,6 +358,11 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       return;
     }
     this.counters.retried++;
+    this.metrics.notification(
+      row.channel,
+      'retry',
+      o.latencyMs === undefined ? undefined : o.latencyMs / 1000,
+    );
     const delay = Math.max(o.retryAfterMs ?? 0, backoffMs(row.attempts, this.config.notify.retryBaseMs));
     await this.update(row, {
       status: 'pending',
@@ -377,6 +385,12 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     },
     then?: (tx: EntityManager) => Promise<void>,
   ): Promise<boolean> {
+    const outcome = status === 'success' ? 'sent' : status === 'suppressed' ? 'suppressed' : 'failed';
+    this.metrics.notification(
+      row.channel,
+      outcome,
+      f.latencyMs === undefined ? undefined : f.latencyMs / 1000,
+    );
     return this.update(
       row,
       {

@@ -4,6 +4,7 @@ import { ChannelRegistry } from '../../infra/channels/channel-registry.js';
 import { SignalsModule } from '../signals/signals.module.js';
 import { StrategiesModule } from '../strategies/strategies.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { ChannelProxyUsers } from './channel-proxy-users.js';
 import { NotificationChannelEntity } from './entities/notification-channel.entity.js';
 import { NotificationRules } from './entities/notification-rules.entity.js';
 import { Notification } from './entities/notification.entity.js';
@@ -29,6 +30,7 @@ import { RateLimiter } from './rate-limiter.js';
     NotificationPlanner,
     NotificationDispatcher,
     NotificationsService,
+    ChannelProxyUsers,
   ],
   exports: [NotificationDispatcher],
 })

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Metrics } from '../../infra/metrics/metrics.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan } from 'typeorm';
@@ -56,6 +57,7 @@ export class ProxyChecksService {
     private readonly events: EventEmitter2,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** The proxy as clients need it: the password opened from its ciphertext. */
@@ -124,7 +126,12 @@ export class ProxyChecksService {
 
   /** Tests the proxy, stores the result and applies it to the health state. */
   async check(p: ProxyServer, kind: CheckKind): Promise<CheckResult> {
+    const started = performance.now();
     const outcome = { ...(await this.probe(p)), checkedAt: new Date(this.clock.now()) };
+    this.metrics.proxyChecked(
+      outcome.success ? 'ok' : outcome.failureStage === 'timeout' ? 'timeout' : 'failed',
+      (performance.now() - started) / 1000,
+    );
     this.counters.checks++;
     if (!outcome.success) this.counters.failures++;
     const recorded = await this.record(p.id, kind, outcome);
