@@ -48,7 +48,7 @@ export class DatasetsController {
   })
   @ApiEnvelope(DatasetCreatedDto)
   @ApiErrors('VALIDATION_ERROR', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE')
-  async upload(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest) {
+  async uploadDataset(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest) {
     if (!req.isMultipart())
       throw new AppException('UNSUPPORTED_MEDIA_TYPE', undefined, 'Send the file as multipart/form-data');
     const fields: Record<string, string> = {};
@@ -97,21 +97,21 @@ export class DatasetsController {
   @HttpCode(202)
   @ApiEnvelope(DownloadStartedDto)
   @ApiErrors('VALIDATION_ERROR', 'FREQTRADE_NOT_INSTALLED')
-  download(@CurrentUser() user: AuthUser, @Body() dto: DownloadDatasetDto) {
+  downloadDatasets(@CurrentUser() user: AuthUser, @Body() dto: DownloadDatasetDto) {
     return this.datasets.download(user.id, dto);
   }
 
   /** Your datasets, newest first (statistics and samples only in the single-dataset answer). */
   @Get('datasets')
   @ApiEnvelope(DatasetResponseDto, { paginated: 'datasets' })
-  list(@CurrentUser() user: AuthUser, @Query() query: ListDatasetsQueryDto) {
+  listDatasets(@CurrentUser() user: AuthUser, @Query() query: ListDatasetsQueryDto) {
     return this.datasets.list(user.id, query);
   }
 
   @Get('datasets/:id')
   @ApiEnvelope(DatasetResponseDto)
   @ApiErrors('DATASET_NOT_FOUND')
-  get(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
+  getDataset(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
     return this.datasets.get(user.id, id);
   }
 
@@ -120,7 +120,7 @@ export class DatasetsController {
   @HttpCode(202)
   @ApiEnvelope(DatasetCreatedDto)
   @ApiErrors('DATASET_NOT_FOUND', 'DATASET_NOT_READY', 'VALIDATION_ERROR')
-  preprocess(
+  preprocessDataset(
     @CurrentUser() user: AuthUser,
     @Param('id', IdPipe) id: number,
     @Body() body: PreprocessDatasetDto,
@@ -132,7 +132,7 @@ export class DatasetsController {
   @Delete('datasets/:id')
   @ApiEnvelope(null)
   @ApiErrors('DATASET_NOT_FOUND', 'DATASET_BUSY')
-  remove(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
+  deleteDataset(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
     return this.datasets.remove(user.id, id);
   }
 }

@@ -31,20 +31,20 @@ export class EvaluationsController {
     'VERSION_NOT_FOUND',
     'FREQTRADE_NOT_INSTALLED',
   )
-  create(@CurrentUser() user: AuthUser, @Body() dto: CreateEvaluationDto) {
+  createEvaluation(@CurrentUser() user: AuthUser, @Body() dto: CreateEvaluationDto) {
     return this.evaluations.create(user, dto);
   }
 
   @Get()
   @ApiEnvelope(EvaluationResponseDto, { paginated: 'evaluations' })
-  list(@CurrentUser() user: AuthUser, @Query() query: ListEvaluationsQueryDto) {
+  listEvaluations(@CurrentUser() user: AuthUser, @Query() query: ListEvaluationsQueryDto) {
     return this.evaluations.list(user.id, query);
   }
 
   @Get(':id')
   @ApiEnvelope(EvaluationResponseDto)
   @ApiErrors('EVALUATION_NOT_FOUND')
-  get(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
+  getEvaluation(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
     return this.evaluations.get(user.id, id);
   }
 
@@ -52,7 +52,7 @@ export class EvaluationsController {
   @Get(':id/report')
   @ApiProduces('text/html')
   @ApiErrors('EVALUATION_NOT_FOUND', 'REPORT_NOT_READY')
-  async report(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
+  async getEvaluationReport(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
     const html = await this.evaluations.report(user.id, id);
     return new StreamableFile(Buffer.from(html), { type: 'text/html; charset=utf-8' });
   }
@@ -61,14 +61,14 @@ export class EvaluationsController {
   @Post(':id/cancel')
   @ApiEnvelope(EvaluationResponseDto)
   @ApiErrors('EVALUATION_NOT_FOUND', 'EVALUATION_NOT_CANCELLABLE')
-  cancel(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
+  cancelEvaluation(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
     return this.evaluations.cancel(user, id);
   }
 
   @Delete(':id')
   @ApiEnvelope(null)
   @ApiErrors('EVALUATION_NOT_FOUND')
-  remove(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
+  deleteEvaluation(@CurrentUser() user: AuthUser, @Param('id', IdPipe) id: number) {
     return this.evaluations.remove(user, id);
   }
 }
