@@ -35,6 +35,9 @@ import { DatasetResponseDto, type DatasetCreatedDto } from './dto/dataset.respon
 import type { UploadDatasetDto } from './dto/upload-dataset.dto.js';
 import { Dataset, type DatasetColumn } from './entities/dataset.entity.js';
 
+/** The dataset as other modules read it (they go through this service, never the entity's module path). */
+export type { Dataset };
+
 const COLUMNS: DatasetColumn[] = [
   { name: 'timestamp', type: 'datetime', description: 'Candle open time (UTC)' },
   { name: 'open', type: 'float64', description: 'Open price' },

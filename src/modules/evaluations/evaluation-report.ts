@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../common/types/json.js';
-import type { Dataset } from '../datasets/entities/dataset.entity.js';
+import type { Dataset } from '../datasets/datasets.service.js';
 import { tradesOf, type SeriesPoint } from './backtest-figures.js';
 import type { GroupFigures, SignalQuality } from './signal-quality.js';
 

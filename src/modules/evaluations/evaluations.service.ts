@@ -12,15 +12,13 @@ import type { JsonObject } from '../../common/types/json.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { readStoredCandles } from '../datasets/dataset-files.js';
-import { DatasetsService } from '../datasets/datasets.service.js';
-import type { Dataset } from '../datasets/entities/dataset.entity.js';
+import { DatasetsService, type Dataset } from '../datasets/datasets.service.js';
 import { BacktestFailed, runBacktest } from '../freqtrade/backtest/backtest-runner.js';
 import { ccxtProxyConfig } from '../freqtrade/bot/bot-config.js';
 import { exchangeUrlOverrides } from '../freqtrade/bot/exchange-urls.js';
 import { ProxySelector } from '../../infra/http/proxy-selector.js';
 import { FreqtradeInstallationsService } from '../freqtrade/install/freqtrade-installations.service.js';
-import type { Strategy } from '../strategies/entities/strategy.entity.js';
-import { StrategiesService } from '../strategies/strategies.service.js';
+import { StrategiesService, type Strategy } from '../strategies/strategies.service.js';
 import { StrategyLifecycleService } from '../strategies/strategy-lifecycle.service.js';
 import type { StrategyRunSpec } from '../strategies/strategy-runtime.port.js';
 import { TaskRunner, type TaskContext } from '../tasks/task-runner.service.js';
@@ -154,11 +152,10 @@ export class EvaluationsService implements OnModuleInit {
     const cfg = dto.config ?? {};
     const runs = await this.runsFor(user, strategy, dto);
     const ft = await this.freqtrade.requireActive();
-    const row = await this.evaluations.save(
-      this.evaluations.create({
+    return this.submit(
+      {
         name: dto.name,
         evaluationType: dto.evaluation_type,
-        status: 'pending',
         config: { ...cfg } as JsonObject,
         startDate: start,
         endDate: end,
@@ -166,21 +163,10 @@ export class EvaluationsService implements OnModuleInit {
         datasetId: dataset.id,
         userId: user.id,
         freqtradeVersion: ft.version,
-      }),
-    );
-    const task = await this.tasks.submit(
-      {
-        taskName: 'evaluation.run',
-        args: { evaluation_id: row.id },
-        userId: user.id,
-        relatedType: 'evaluation',
-        relatedId: String(row.id),
       },
-      (ctx) => this.run(row, runs, dataset, ctx, downloadTaskId),
+      'evaluation.run',
+      (row, ctx) => this.run(row, runs, dataset, ctx, downloadTaskId),
     );
-    row.taskId = task.id;
-    await this.evaluations.update(row.id, { taskId: task.id });
-    return EvaluationResponseDto.from(row, { withCharts: false });
   }
 
   /** Scores the journal's signals against the dataset's candles; no freqtrade involved. */
@@ -200,28 +186,38 @@ export class EvaluationsService implements OnModuleInit {
     const cfg = dto.config ?? {};
     const start = cfg.start_date ? new Date(cfg.start_date) : dataset.firstCandleAt;
     const end = cfg.end_date ? new Date(cfg.end_date) : dataset.lastCandleAt;
-    const row = await this.evaluations.save(
-      this.evaluations.create({
+    return this.submit(
+      {
         name: dto.name,
         evaluationType: 'signal_quality',
-        status: 'pending',
         config: { ...cfg } as JsonObject,
         startDate: start,
         endDate: end,
         strategyId: strategy.id,
         datasetId: dataset.id,
         userId: user.id,
-      }),
+      },
+      'evaluation.signal_quality',
+      (row, ctx) => this.runQuality(row, strategy, dataset, ctx),
     );
+  }
+
+  /** Stores the evaluation `pending` and runs `work` as its task. */
+  private async submit(
+    fields: Partial<Evaluation> & { userId: number },
+    taskName: string,
+    work: (row: Evaluation, ctx: TaskContext) => Promise<JsonObject>,
+  ): Promise<EvaluationResponseDto> {
+    const row = await this.evaluations.save(this.evaluations.create({ ...fields, status: 'pending' }));
     const task = await this.tasks.submit(
       {
-        taskName: 'evaluation.signal_quality',
+        taskName,
         args: { evaluation_id: row.id },
-        userId: user.id,
+        userId: fields.userId,
         relatedType: 'evaluation',
         relatedId: String(row.id),
       },
-      (ctx) => this.runQuality(row, strategy, dataset, ctx),
+      (ctx) => work(row, ctx),
     );
     row.taskId = task.id;
     await this.evaluations.update(row.id, { taskId: task.id });

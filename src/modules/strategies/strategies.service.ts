@@ -6,6 +6,9 @@ import type { AuthUser } from '../../common/auth/auth-user.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { Page } from '../../common/pagination/page.js';
 import { Strategy } from './entities/strategy.entity.js';
+
+/** The strategy as other modules read it, through this service. */
+export type { Strategy };
 import { StrategyDraft } from './entities/strategy-draft.entity.js';
 import { StrategyLifecycleService } from './strategy-lifecycle.service.js';
 import { StrategyLogsService } from './strategy-logs.service.js';
