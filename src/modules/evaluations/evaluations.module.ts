@@ -8,6 +8,9 @@ import { TasksModule } from '../tasks/tasks.module.js';
 import { Evaluation } from './entities/evaluation.entity.js';
 import { EvaluationsController } from './evaluations.controller.js';
 import { EvaluationsService } from './evaluations.service.js';
+import { BacktestEvaluationRunner } from './backtest-evaluation.runner.js';
+import { EvaluationStatusRecorder } from './evaluation-status.recorder.js';
+import { SignalQualityEvaluationRunner } from './signal-quality-evaluation.runner.js';
 
 @Module({
   imports: [
@@ -19,7 +22,12 @@ import { EvaluationsService } from './evaluations.service.js';
     SignalsModule,
   ],
   controllers: [EvaluationsController],
-  providers: [EvaluationsService],
+  providers: [
+    EvaluationsService,
+    EvaluationStatusRecorder,
+    BacktestEvaluationRunner,
+    SignalQualityEvaluationRunner,
+  ],
   exports: [EvaluationsService],
 })
 export class EvaluationsModule {}
