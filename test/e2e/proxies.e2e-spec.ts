@@ -126,6 +126,12 @@ describe.each(MODES)('proxies (%s)', (mode) => {
       const cleared = await req(u, 'PUT', `${API}/${created.id}`, { password: null });
       expect(body(cleared).data.password).toBeNull();
       expect(body(cleared).data.status).toBe('unknown'); // new credentials: judged afresh
+
+      // Partial update, yet a null on a required field is refused, not written.
+      for (const field of ['name', 'host', 'port', 'type', 'enabled']) {
+        const bad = await req(u, 'PUT', `${API}/${created.id}`, { [field]: null });
+        expect(bad.statusCode).toBe(400);
+      }
     });
 
     it('defaults test_url to Binance ping; validates input; names are unique per user; others see 404', async () => {

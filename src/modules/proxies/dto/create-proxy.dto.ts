@@ -41,25 +41,25 @@ export class CreateProxyDto {
   @MaxLength(255)
   username?: string | null;
 
-  /** Stored encrypted; responses show `******`. */
+  /** Stored encrypted; responses show `******`, which sent back keeps the stored one; null or '' removes it. */
   @IsOptional()
   @IsString()
   @MaxLength(255)
   password?: string | null;
 
-  /** Default true. */
+  /** Default true when created. */
   @OptionalNotNull()
   @IsBoolean()
   enabled?: boolean;
 
-  /** 1 is tried first. Default 1. */
+  /** 1 is tried first. Default 1 when created. */
   @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(1000)
   priority?: number;
 
-  /** What a check requests through the proxy. Default Binance's ping. */
+  /** What a check requests through the proxy. Default Binance's ping when created. */
   @OptionalNotNull()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   @MaxLength(2000)
