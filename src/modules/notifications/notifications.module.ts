@@ -5,6 +5,7 @@ import { SignalsModule } from '../signals/signals.module.js';
 import { StrategiesModule } from '../strategies/strategies.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ChannelProxyUsers } from './channel-proxy-users.js';
+import { DeliveryVerdicts } from './delivery-verdicts.js';
 import { NotificationChannelEntity } from './entities/notification-channel.entity.js';
 import { NotificationRules } from './entities/notification-rules.entity.js';
 import { Notification } from './entities/notification.entity.js';
@@ -13,6 +14,7 @@ import { NotificationDispatcher } from './notification-dispatcher.service.js';
 import { NotificationPlanner } from './notification-planner.service.js';
 import { NotificationsController } from './notifications.controller.js';
 import { NotificationsService } from './notifications.service.js';
+import { OutboxLease } from './outbox-lease.js';
 import { RateLimiter } from './rate-limiter.js';
 
 @Module({
@@ -28,6 +30,8 @@ import { RateLimiter } from './rate-limiter.js';
     RateLimiter,
     NotificationChannelsService,
     NotificationPlanner,
+    OutboxLease,
+    DeliveryVerdicts,
     NotificationDispatcher,
     NotificationsService,
     ChannelProxyUsers,
