@@ -185,9 +185,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     shared: GroupCache = {},
     delivered: SignalRef[] = [],
   ): Promise<number> {
-    // One channel's rows share its row and opened target within a claimed batch.
-    if (shared.channel === undefined)
-      shared.channel = row.channel_id !== null ? await this.channels.byId(row.channel_id) : null;
+    // The channel row came with the claim; its opened target is shared by the group.
+    shared.channel ??= row.channel_row;
     const channel = shared.channel;
     if (!channel || !channel.enabled) {
       await this.verdicts.finish(row, 'failed', {

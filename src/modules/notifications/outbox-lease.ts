@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { VENDOR_LIMITS, type ChannelType, type MessageContent } from '../../infra/channels/channel.port.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
+import type { NotificationChannelEntity } from './entities/notification-channel.entity.js';
 import type { NotificationKind } from './entities/notification.entity.js';
 
 /** A claimed row, as the dispatcher needs it. */
@@ -21,7 +22,22 @@ export interface ClaimedRow {
   attempts: number;
   lease_until: Date;
   content: MessageContent;
+  /** Its channel as of the claim (null: removed); read by the claim itself, not per message. */
+  channel_row: NotificationChannelEntity | null;
 }
+
+type Returned = Omit<ClaimedRow, 'channel_row'> & {
+  was: string;
+  ch_id: number | null;
+  ch_owner_id: number;
+  ch_type: ChannelType;
+  ch_enabled: boolean;
+  ch_config: NotificationChannelEntity['config'];
+  ch_secrets: Record<string, string>;
+  ch_base_url: string | null;
+  ch_proxy_id: number | null;
+  ch_min_level: NotificationChannelEntity['minLevel'];
+};
 
 /**
  * Taking rows from the outbox and giving them back. A claim locks due rows (and rows whose lease
@@ -42,7 +58,7 @@ export class OutboxLease {
     const lease = new Date(now.getTime() + this.config.notify.leaseMs);
     const rows = (await this.db.query(
       `WITH due AS (
-         SELECT id, created_at, status AS was FROM notifications
+         SELECT id, created_at, channel_id, status AS was FROM notifications
          WHERE status IN ('pending', 'sending')
            AND ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1))
          ORDER BY next_attempt_at
@@ -50,14 +66,20 @@ export class OutboxLease {
          FOR UPDATE SKIP LOCKED)
        UPDATE notifications n
           SET status = 'sending', lease_until = $2, attempts = n.attempts + 1, updated_at = $1
-         FROM due
+         FROM due LEFT JOIN notification_channels c ON c.id = due.channel_id
         WHERE n.id = due.id AND n.created_at = due.created_at
        RETURNING n.id, n.created_at, n.owner_id, n.channel, n.channel_id, n.kind, n.signal_id, n.signal_time,
-                 n.reason, n.attempts, n.lease_until, n.content, due.was`,
+                 n.reason, n.attempts, n.lease_until, n.content, due.was,
+                 c.id AS ch_id, c.owner_id AS ch_owner_id, c.type AS ch_type, c.enabled AS ch_enabled,
+                 c.config AS ch_config, c.secrets AS ch_secrets, c.base_url AS ch_base_url,
+                 c.proxy_id AS ch_proxy_id, c.min_level AS ch_min_level`,
       [now, lease, limit],
-    )) as [ClaimedRow[], number] | ClaimedRow[];
-    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as (ClaimedRow & { was: string })[];
-    return { rows: list, reclaimed: list.filter((r) => r.was === 'sending').length };
+    )) as [Returned[], number] | Returned[];
+    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as Returned[];
+    return {
+      rows: list.map(toClaimed),
+      reclaimed: list.filter((r) => r.was === 'sending').length,
+    };
   }
 
   /**
@@ -86,4 +108,21 @@ export class OutboxLease {
     )) as [unknown[], number];
     return count;
   }
+}
+
+function toClaimed(r: Returned): ClaimedRow {
+  const { was: _was, ch_id, ch_owner_id, ch_type, ch_enabled, ch_config, ch_secrets, ...rest } = r;
+  const { ch_base_url, ch_proxy_id, ch_min_level, ...row } = rest;
+  const channel = {
+    id: ch_id,
+    ownerId: ch_owner_id,
+    type: ch_type,
+    enabled: ch_enabled,
+    config: ch_config,
+    secrets: ch_secrets,
+    baseUrl: ch_base_url,
+    proxyId: ch_proxy_id,
+    minLevel: ch_min_level,
+  } as NotificationChannelEntity;
+  return { ...row, channel_row: ch_id === null ? null : channel };
 }
