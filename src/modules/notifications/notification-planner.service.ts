@@ -92,21 +92,19 @@ export class NotificationPlanner {
   async planSignal(ev: SignalCreatedEvent, opts: { once?: boolean } = {}): Promise<PlannedRow[]> {
     const s = ev.signal as unknown as SignalView;
     const time = new Date(s.timestamp);
-    const overrides = (await this.strategies.notificationOverrides(s.strategy_id)) as {
-      routes?: Partial<EffectiveRules['routes']>;
-      muted?: boolean;
-      cooldown_seconds?: number;
-    };
-    if (overrides.muted) {
-      await this.decisions.recordNone(s.id, time);
-      return [];
-    }
-    const rules = await this.channels.getRules(ev.ownerId);
-    const wanted = overrides.routes?.[s.priority] ?? rules.routes[s.priority] ?? [];
-    const targets = (await this.channels.enabledChannels(ev.ownerId)).filter(
-      (c) => wanted.includes(c.type) && meetsLevel(s.priority, c.minLevel),
-    );
-    if (!targets.length) {
+    // Channels first: an owner with none (the common case at ingest rates) costs one query.
+    const enabled = await this.channels.enabledChannels(ev.ownerId);
+    const overrides = enabled.length
+      ? ((await this.strategies.notificationOverrides(s.strategy_id)) as {
+          routes?: Partial<EffectiveRules['routes']>;
+          muted?: boolean;
+          cooldown_seconds?: number;
+        })
+      : {};
+    const rules = enabled.length && !overrides.muted ? await this.channels.getRules(ev.ownerId) : null;
+    const wanted = rules ? (overrides.routes?.[s.priority] ?? rules.routes[s.priority] ?? []) : [];
+    const targets = enabled.filter((c) => wanted.includes(c.type) && meetsLevel(s.priority, c.minLevel));
+    if (!rules || !targets.length) {
       await this.decisions.recordNone(s.id, time);
       return [];
     }
