@@ -9,6 +9,7 @@ import { Proxies1795416496527 } from './1795416496527-Proxies.js';
 import { Notifications1795416500541 } from './1795416500541-Notifications.js';
 import { Datasets1795416679321 } from './1795416679321-Datasets.js';
 import { Evaluations1795418706867 } from './1795418706867-Evaluations.js';
+import { NotificationDecisions1795430589091 } from './1795430589091-NotificationDecisions.js';
 
 export const MIGRATIONS: (new () => object)[] = [
   Initial1795397318618,
@@ -21,4 +22,5 @@ export const MIGRATIONS: (new () => object)[] = [
   Notifications1795416500541,
   Datasets1795416679321,
   Evaluations1795418706867,
+  NotificationDecisions1795430589091,
 ];

@@ -53,6 +53,8 @@ export interface AppConfig {
     leaseMs: number;
     pollMs: number;
     dispatcherEnabled: boolean;
+    catchUpMs: number;
+    catchUpHours: number;
   };
   /** ccxt exchange id → REST base URL (scheme, host, port) that replaces the exchange's hosts. */
   exchangeUrlOverrides: Readonly<Record<string, string>>;
@@ -255,6 +257,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       leaseMs: e.NOTIFY_LEASE_MS,
       pollMs: e.NOTIFY_POLL_MS,
       dispatcherEnabled: e.NOTIFY_DISPATCHER_ENABLED,
+      catchUpMs: e.NOTIFY_CATCHUP_MS,
+      catchUpHours: e.NOTIFY_CATCHUP_HOURS,
     },
     exchangeUrlOverrides: urlOverrides(e.EXCHANGE_URL_OVERRIDES),
     proxies: {

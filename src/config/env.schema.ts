@@ -273,6 +273,24 @@ export class EnvSchema {
   @Transform(toBool)
   @IsBoolean()
   NOTIFY_DISPATCHER_ENABLED = true;
+
+  /**
+   * How often stored signals without a notification decision (their event was lost to a crash or
+   * a failure) are decided; also how long a new signal is left to its event first. 0: never (the
+   * start-up sweep still runs).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  NOTIFY_CATCHUP_MS = 60_000;
+
+  /** Signals whose candle is older than this are not caught up: the news is stale. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  NOTIFY_CATCHUP_HOURS = 24;
   /** The package index's JSON API for freqtrade (PyPI's by default, or a mirror speaking the same format). */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   FREQTRADE_INDEX_URL = 'https://pypi.org/pypi/freqtrade/json';

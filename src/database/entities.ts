@@ -9,6 +9,7 @@ import { StrategyVersion } from '../modules/strategies/entities/strategy-version
 import { Dataset } from '../modules/datasets/entities/dataset.entity.js';
 import { Evaluation } from '../modules/evaluations/entities/evaluation.entity.js';
 import { NotificationChannelEntity } from '../modules/notifications/entities/notification-channel.entity.js';
+import { NotificationDecision } from '../modules/notifications/entities/notification-decision.entity.js';
 import { NotificationRules } from '../modules/notifications/entities/notification-rules.entity.js';
 import { Notification } from '../modules/notifications/entities/notification.entity.js';
 import { Task } from '../modules/tasks/entities/task.entity.js';
@@ -37,6 +38,7 @@ export const ENTITIES = [
   ProxyServer,
   ProxyCheck,
   NotificationChannelEntity,
+  NotificationDecision,
   NotificationRules,
   Notification,
   FreqtradeUpdateCheck,

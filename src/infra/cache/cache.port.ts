@@ -63,6 +63,19 @@ export interface SortedSets {
     updates: ReadonlyMap<string, { score: number; member: string }[]>,
     minScore: number,
   ): Promise<void>;
+  /**
+   * Sliding-window admission in one atomic step: when every set in `keys` holds fewer than `limit`
+   * members scored within the last `spanMs` (for each window), adds `member` at `now` to all of them,
+   * drops members older than `keepMs` and returns 0; otherwise changes nothing and returns the
+   * milliseconds until the oldest member in the way leaves its window.
+   */
+  takeSlot(
+    keys: string[],
+    windows: { limit: number; spanMs: number }[],
+    now: number,
+    member: string,
+    keepMs: number,
+  ): Promise<number>;
 }
 
 /** Liveness of the backend, for /system/health. */

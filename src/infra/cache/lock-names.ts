@@ -9,6 +9,7 @@ export enum LockName {
   ProxyCheck = 'job:proxy-check',
   ProxyCheckPrune = 'job:proxy-check-prune',
   Backup = 'job:backup',
+  NotificationCatchUp = 'job:notification-catch-up',
   FreqtradeUpdateCheck = 'job:freqtrade-update-check',
   FreqtradeSwitch = 'freqtrade:switch',
 }

@@ -191,4 +191,30 @@ export class MemorySortedSets implements SortedSets {
     }
     return Promise.resolve();
   }
+  takeSlot(
+    keys: string[],
+    windows: { limit: number; spanMs: number }[],
+    now: number,
+    member: string,
+    keepMs: number,
+  ): Promise<number> {
+    // Same arithmetic as the Redis script; in-process it is atomic by construction.
+    let wait = 0;
+    for (const key of keys) {
+      const scores = [...(this.sets.get(key)?.values() ?? [])].sort((a, b) => a - b);
+      for (const w of windows) {
+        const inWindow = scores.filter((sc) => sc >= now - w.spanMs + 1);
+        if (inWindow.length >= w.limit) {
+          const oldest = inWindow[inWindow.length - w.limit]!;
+          wait = Math.max(wait, Math.max(1, Math.ceil(oldest + w.spanMs - now)));
+        }
+      }
+    }
+    if (wait > 0) return Promise.resolve(wait);
+    for (const key of keys) {
+      void this.add(key, [{ score: now, member }]);
+      void this.removeBelow(key, now - keepMs);
+    }
+    return Promise.resolve(0);
+  }
 }

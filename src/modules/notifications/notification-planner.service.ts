@@ -11,6 +11,7 @@ import { UsersService } from '../users/users.service.js';
 import { NotificationChannelsService, type EffectiveRules } from './notification-channels.service.js';
 import type { NotificationChannelEntity } from './entities/notification-channel.entity.js';
 import type { NotificationKind, NotificationStatus } from './entities/notification.entity.js';
+import { NotificationDecisions } from './notification-decisions.js';
 import { meetsLevel, quietWindowEnd, timeframeToMs } from './noise-policy.js';
 import { alertContent, languageOf, signalContent, type SignalView } from './templates.js';
 
@@ -58,6 +59,7 @@ export class NotificationPlanner {
     private readonly channels: NotificationChannelsService,
     private readonly strategies: StrategiesService,
     private readonly users: UsersService,
+    private readonly decisions: NotificationDecisions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -67,7 +69,8 @@ export class NotificationPlanner {
 
   @OnEvent(Events.SignalCreated, { async: true, promisify: true })
   async handleSignal(ev: SignalCreatedEvent): Promise<void> {
-    await this.planSignal(ev).catch((err: unknown) =>
+    // A failure here is not a loss: the catch-up sweep decides signals that have no decision.
+    await this.planSignal(ev, { once: true }).catch((err: unknown) =>
       this.logger.error(`notification planning failed for signal ${ev.signal.id}: ${(err as Error).message}`),
     );
   }
@@ -81,20 +84,30 @@ export class NotificationPlanner {
     );
   }
 
-  async planSignal(ev: SignalCreatedEvent): Promise<PlannedRow[]> {
+  /**
+   * Decides and writes the signal's rows with its decision marker, in one transaction. `once`: when
+   * the signal was already decided (the event and the catch-up sweep raced), write nothing; without
+   * it, a repeat is recorded per channel as a suppressed duplicate.
+   */
+  async planSignal(ev: SignalCreatedEvent, opts: { once?: boolean } = {}): Promise<PlannedRow[]> {
     const s = ev.signal as unknown as SignalView;
-    const overrides = (await this.strategies.notificationOverrides(s.strategy_id)) as {
-      routes?: Partial<EffectiveRules['routes']>;
-      muted?: boolean;
-      cooldown_seconds?: number;
-    };
-    if (overrides.muted) return [];
-    const rules = await this.channels.getRules(ev.ownerId);
-    const wanted = overrides.routes?.[s.priority] ?? rules.routes[s.priority] ?? [];
-    const targets = (await this.channels.enabledChannels(ev.ownerId)).filter(
-      (c) => wanted.includes(c.type) && meetsLevel(s.priority, c.minLevel),
-    );
-    if (!targets.length) return [];
+    const time = new Date(s.timestamp);
+    // Channels first: an owner with none (the common case at ingest rates) costs one query.
+    const enabled = await this.channels.enabledChannels(ev.ownerId);
+    const overrides = enabled.length
+      ? ((await this.strategies.notificationOverrides(s.strategy_id)) as {
+          routes?: Partial<EffectiveRules['routes']>;
+          muted?: boolean;
+          cooldown_seconds?: number;
+        })
+      : {};
+    const rules = enabled.length && !overrides.muted ? await this.channels.getRules(ev.ownerId) : null;
+    const wanted = rules ? (overrides.routes?.[s.priority] ?? rules.routes[s.priority] ?? []) : [];
+    const targets = enabled.filter((c) => wanted.includes(c.type) && meetsLevel(s.priority, c.minLevel));
+    if (!rules || !targets.length) {
+      await this.decisions.recordNone(s.id, time);
+      return [];
+    }
     const user = await this.users.findById(ev.ownerId);
     const tz = user?.timezone ?? 'UTC';
     const content = signalContent(s, languageOf(user?.language), tz);
@@ -109,6 +122,7 @@ export class NotificationPlanner {
     };
     const planned = await this.db.transaction(async (tx) => {
       const out: PlannedRow[] = [];
+      if (!(await this.decisions.claim(tx, s.id, time)) && opts.once) return out;
       for (const channel of targets) {
         await lockChannel(tx, channel.id);
         const now = new Date(this.clock.now());
@@ -238,7 +252,7 @@ export class NotificationPlanner {
     return insert(tx, { ...base, status: 'pending', reason: null, nextAttemptAt: now });
   }
 
-  private async ownersWithChannels(): Promise<number[]> {
+  async ownersWithChannels(): Promise<number[]> {
     const rows = (await this.db.query(
       `SELECT DISTINCT owner_id FROM notification_channels WHERE enabled ORDER BY owner_id`,
     )) as { owner_id: number }[];

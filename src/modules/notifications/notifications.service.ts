@@ -18,7 +18,7 @@ import type {
 } from './dto/history.dto.js';
 import { Notification } from './entities/notification.entity.js';
 import { NotificationChannelsService } from './notification-channels.service.js';
-import { destinationKeys } from './notification-dispatcher.service.js';
+import { destinationKeys } from './destination-keys.js';
 import { RateLimiter } from './rate-limiter.js';
 import { languageOf, testContent } from './templates.js';
 

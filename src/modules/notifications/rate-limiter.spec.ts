@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MemoryLock, MemorySortedSets } from '../../infra/cache/memory-cache.adapter.js';
+import { MemorySortedSets } from '../../infra/cache/memory-cache.adapter.js';
 import { ManualClock } from '../../infra/clock/clock.port.js';
 import { VENDOR_LIMITS } from '../../infra/channels/channel.port.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -7,7 +7,7 @@ import { RateLimiter } from './rate-limiter.js';
 describe('RateLimiter (sliding windows over the cache ports)', () => {
   const make = () => {
     const clock = new ManualClock();
-    return { clock, limiter: new RateLimiter(new MemorySortedSets(), new MemoryLock(clock), clock) };
+    return { clock, limiter: new RateLimiter(new MemorySortedSets(), clock) };
   };
 
   it('allows Feishu 5 per second, then says how long until the oldest leaves the window', async () => {

@@ -169,6 +169,31 @@ export class SignalsQueryService {
       .getMany();
   }
 
+  /**
+   * Signals not yet marked notified — of these owners, candle time ≥ `since`, stored in
+   * (`createdAfter`, `createdBefore`] — in (timestamp, id) order after `after`: what the
+   * notifications catch-up re-examines (it decides which of them never had a decision).
+   */
+  async unnotified(q: {
+    ownerIds: number[];
+    since: Date;
+    createdAfter: Date;
+    createdBefore: Date;
+    after: { timestamp: Date; id: string } | null;
+    limit: number;
+  }): Promise<{ ownerId: number; signal: SignalResponseDto }[]> {
+    if (!q.ownerIds.length) return [];
+    const qb = this.signals
+      .createQueryBuilder('s')
+      .where('s.owner_id = ANY(:owners)', { owners: q.ownerIds })
+      .andWhere('s.timestamp >= :since', { since: q.since })
+      .andWhere('s.created_at > :createdAfter AND s.created_at <= :createdBefore', q)
+      .andWhere('NOT s.notification_sent');
+    if (q.after) qb.andWhere('(s.timestamp, s.id) > (:ts, :id)', { ts: q.after.timestamp, id: q.after.id });
+    const rows = await qb.orderBy('s.timestamp', 'ASC').addOrderBy('s.id', 'ASC').limit(q.limit).getMany();
+    return rows.map((r) => ({ ownerId: r.ownerId, signal: toSignalResponse(r) }));
+  }
+
   async get(ownerId: number, id: string): Promise<SignalResponseDto> {
     const s = await this.signals.findOneBy({ id, ownerId });
     if (!s) throw new AppException('SIGNAL_NOT_FOUND', { id });
