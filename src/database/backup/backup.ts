@@ -95,7 +95,7 @@ async function pgDumpUnusable(env: NodeJS.ProcessEnv, url: string): Promise<stri
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ v: string }>('SHOW server_version_num');
+    const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
     const server = Math.floor(Number(rows[0]!.v) / 10_000);
     return tool >= server ? null : `pg_dump ${tool} is older than the server (${server})`;
   } finally {

@@ -55,7 +55,8 @@ export async function dumpLogical(url: string, dir: string): Promise<LogicalDump
           `SELECT c.relname AS name, p.relname AS parent, pg_get_expr(c.relpartbound, c.oid) AS bound
              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
              JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = current_schema() AND c.relispartition ORDER BY c.relname`,
+            WHERE n.nspname = current_schema() AND c.relispartition AND c.relkind IN ('r', 'p')
+            ORDER BY c.relname`,
         )
       ).rows,
       sequences: [],
