@@ -7,7 +7,15 @@ import type { KlineQueryDto } from './dto/chart-query.dto.js';
 
 const M = 60_000;
 const NOW = 1000 * M + 20_000;
-const row = (m: number) => ({ date: m * M, open: m, high: m + 1, low: m - 1, close: m, volume: 1, rsi: 50 });
+const row = (m: number): Record<string, unknown> => ({
+  date: m * M,
+  open: m,
+  high: m + 1,
+  low: m - 1,
+  close: m,
+  volume: 1,
+  rsi: 50,
+});
 const candle = (m: number): Ohlcv => [m * M, m, m + 1, m - 1, m, 1];
 const q = (over: Partial<KlineQueryDto> = {}) =>
   ({ exchange: 'binance', pair: 'BTC/USDT', timeframe: '1m', limit: 5, ...over }) as KlineQueryDto;
@@ -18,7 +26,7 @@ function setup(series: { dates: number[]; rows: Record<string, unknown>[] } | nu
     for (let t = r.start!; t <= r.end! && out.length < r.limit; t += M) out.push(candle(t / M));
     return out;
   });
-  const find = jest.fn(() =>
+  const find = jest.fn((_query: unknown) =>
     series ? ({ strategyId: 1, ownerId: 1, exchange: 'binance', series } as unknown as BotSeries) : null,
   );
   const sut = new ChartCandles(
