@@ -23,6 +23,7 @@ import {
   Cleanup,
   REDIS_URL,
   adminToken,
+  dist,
   fmt,
   header,
   newId,
@@ -110,6 +111,25 @@ await runBench(cleanup, async () => {
       baseline.push(nowMs() - t0);
     }
 
+    // Profile of the cached path without HTTP: the two service calls (cache port reads, candle
+    // mapping, indicator memo) and serialising their results, timed apart in this process.
+    const { ChartsService } = await dist('modules/charts/charts.service.js');
+    const charts = app.get(ChartsService);
+    const q = { exchange: 'binance', pair: 'BTC/USDT', timeframe: '1m', limit: 500 };
+    const profile = { kline: [], indicators: [], serialise: [] };
+    for (let i = 0; i < TIMED; i++) {
+      let t0 = nowMs();
+      const k = await charts.kline(1, q);
+      profile.kline.push(nowMs() - t0);
+      t0 = nowMs();
+      const ind = await charts.indicators(1, { ...q, indicators: INDICATORS });
+      profile.indicators.push(nowMs() - t0);
+      t0 = nowMs();
+      JSON.stringify({ success: true, data: k });
+      JSON.stringify({ success: true, data: ind });
+      profile.serialise.push(nowMs() - t0);
+    }
+
     // Uncached: 500 candles ending k × 1000 minutes ago (k ≥ 2): two chunks nobody asked for.
     const now = Date.now();
     const uncached = [];
@@ -123,6 +143,10 @@ await runBench(cleanup, async () => {
     out(`  ${summary('cached pair (kline + indicators)', cached)}`);
     out(`  ${summary('baseline pair (2 × GET /auth/me)', baseline)}`);
     out(`  ${summary('uncached pair (2 exchange calls)', uncached)}`);
+    out(`  in-process profile of the cached pair (no HTTP, no auth):`);
+    out(`    ${summary('ChartsService.kline', profile.kline)}`);
+    out(`    ${summary('ChartsService.indicators', profile.indicators)}`);
+    out(`    ${summary('JSON.stringify of both results', profile.serialise)}`);
     results.push({
       cache,
       p95: pct(sortNum(cached), 95),

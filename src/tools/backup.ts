@@ -1,6 +1,6 @@
 /**
- * `npm run backup -- --out FILE` and `npm run restore -- FILE [--force]`: a backup of the configured
- * database (pg_dump custom format on PostgreSQL; PGlite's data-dir dump when embedded, which needs
+ * `npm run backup -- --out FILE [--format auto|pg_dump|logical]` and `npm run restore -- FILE [--force]`: a backup of the configured
+ * database (pg_dump custom format on PostgreSQL, or a logical dump through the connection when pg_dump is missing or older than the server; PGlite's data-dir dump when embedded, which needs
  * the server stopped) plus the strategy sources and the encryption key's fingerprint; a restore into
  * an empty database (or over a non-empty one with --force), checked against the row counts recorded.
  */
@@ -11,6 +11,7 @@ import {
   backupFileName,
   createBackup,
   restoreBackup,
+  type BackupFormat,
   type EmbeddedDumper,
 } from '../database/backup/backup.js';
 
@@ -24,12 +25,18 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfigFromProcess({ LOG_LEVEL: 'warn' });
   const db = config.database;
   if (command === 'backup') {
-    const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } } });
+    const { values } = parseArgs({
+      args: rest,
+      options: { out: { type: 'string' }, format: { type: 'string', default: 'auto' } },
+    });
     const out = values.out ?? backupFileName(new Date());
+    const format = values.format as BackupFormat;
+    if (!['auto', 'pg_dump', 'logical'].includes(format))
+      throw new BackupError('--format must be auto, pg_dump or logical');
     let embedded: (EmbeddedDumper & { close(): Promise<void> }) | undefined;
     if (db.mode === 'embedded') embedded = await openEmbedded(db.dataDir, db.sharedBuffers);
     try {
-      const m = await createBackup(config, out, embedded);
+      const m = await createBackup(config, out, embedded, format);
       const rows = Object.values(m.row_counts).reduce((a, b) => a + b, 0);
       console.log(
         `wrote ${out}: ${m.database.kind}, ${Object.keys(m.row_counts).length} tables, ${rows} rows, ` +
@@ -65,7 +72,7 @@ async function run(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  throw new BackupError('usage: backup --out FILE | restore FILE [--force]');
+  throw new BackupError('usage: backup --out FILE [--format auto|pg_dump|logical] | restore FILE [--force]');
 }
 
 run(process.argv.slice(2)).then(

@@ -1,6 +1,14 @@
-import { execFile } from 'node:child_process';
+import { execFile, execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -166,6 +174,38 @@ describe.each(MODES)('backup and restore (%s)', (mode) => {
     const forced = await tool(['restore', archive, '--force'], envOf(target));
     expect(forced).toEqual({ code: 0, out: expect.stringContaining('identical to the backup') });
     expect(await countsOf(target)).toEqual(before);
+  });
+
+  it('without pg_dump on PATH: a logical dump through the connection that restores with the same rows', async () => {
+    if (mode === 'embedded') return; // PGlite dumps its own data directory: no pg_dump involved
+    // A PATH with tar and gzip but no PostgreSQL client tools.
+    const bin = path.join(work, 'bin-without-pg');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['tar', 'gzip'])
+      symlinkSync(execSync(`command -v ${tool}`).toString().trim(), path.join(bin, tool));
+    const logicalArchive = path.join(work, 'logical.tar.gz');
+    const made = await tool(['backup', '--out', logicalArchive], { ...envOf(source), PATH: bin });
+    expect(made).toEqual({ code: 0, out: expect.stringContaining('logical') });
+    const restored = await createTestDatabase(PG_ADMIN_URL!, { migrated: false });
+    cleanups.push(restored.drop);
+    const into = { dataDir: target.dataDir, databaseUrl: restored.url };
+    const r = await tool(['restore', logicalArchive, '--force'], { ...envOf(into), PATH: bin });
+    expect(r).toEqual({ code: 0, out: expect.stringContaining('identical to the backup') });
+    expect(await countsOf(into)).toEqual(before);
+    // The restored database is one the server runs on: same login, same signals.
+    const t = await startTestApp({ mode, reuse: into, env: { APP_SECRET_KEY: key } });
+    try {
+      const login = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: user });
+      expect(login.statusCode).toBe(200);
+      const signals = await t.request({
+        method: 'GET',
+        url: '/api/v1/signals',
+        headers: bearer(body(login).data.access_token as string),
+      });
+      expect(body(signals).data.signals).toHaveLength(4);
+    } finally {
+      await t.close();
+    }
   });
 
   it('refuses a file that is not a backup', async () => {

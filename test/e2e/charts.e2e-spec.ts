@@ -16,7 +16,8 @@ import { body, startTestApp, type TestApp } from '../support/test-app.js';
 const MIN = 60_000;
 /** A deterministic price per candle open time, so every answer can be checked candle by candle. */
 const priceAt = (open: number) => 1000 + ((open / MIN) % 97) + ((open / MIN) % 13) / 10;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+// Chart times are written like /signals' (milliseconds, Z), not like the envelope's own timestamp.
+const iso = (ms: number) => new Date(ms).toISOString();
 
 describe.each(MODES)('charts (%s)', (mode) => {
   let t: TestApp;
@@ -305,6 +306,19 @@ describe.each(MODES)('charts (%s)', (mode) => {
         candidate(5, { strength: 25 }),
       ]);
     expect(r.stored).toBe(4);
+    // The journal's own times, exactly as /signals writes them: the chart must write them the same way.
+    const journal = body(
+      await t.request({
+        method: 'GET',
+        url: `/api/v1/signals?strategy_id=${strategyId}`,
+        headers: bearer(alice.accessToken),
+      }),
+    ).data.signals as { pair: string; timestamp: string }[];
+    const journalTimes = journal
+      .filter((s) => s.pair === 'BTC/USDT')
+      .map((s) => s.timestamp)
+      .sort();
+    expect(journalTimes).toHaveLength(3);
     expect(
       (
         await t.request({
@@ -344,6 +358,7 @@ describe.each(MODES)('charts (%s)', (mode) => {
       }),
       expect.objectContaining({ timestamp: iso(at(5).getTime()), strength_level: 'weak', priority: 'P2' }),
     ]);
+    expect(d.signals.map((s: { timestamp: string }) => s.timestamp).sort()).toEqual(journalTimes);
     // A range: start inclusive, end inclusive.
     const ranged = body(
       await get(

@@ -15,10 +15,12 @@ import path from 'node:path';
 import pg from 'pg';
 import type { AppConfig } from '../../config/app-config.js';
 import { runCommand } from '../../infra/process/run-command.js';
+import { dumpLogical, restoreLogical } from './logical-dump.js';
 
 /**
  * Backups (spec §5.2 #4): one `.tar.gz` holding `manifest.json`, the database and the strategy
- * sources. The database is a `pg_dump` custom-format archive on PostgreSQL, or PGlite's own data
+ * sources. The database is a `pg_dump` custom-format archive on PostgreSQL (a logical dump made
+ * through the connection when pg_dump is missing or too old: logical-dump.ts), or PGlite's own data
  * directory dump when embedded. The manifest names the encryption key by fingerprint only (the key
  * never enters a backup) and records each table's row count, which a restore checks.
  */
@@ -27,12 +29,15 @@ export interface BackupManifest {
   version: 1;
   created_at: string;
   mode: 'postgres' | 'embedded';
-  database: { kind: 'pg_dump' | 'pglite'; file: string };
+  /** `logical`: per-table COPY data made through the connection (no usable pg_dump); `file` is a directory. */
+  database: { kind: 'pg_dump' | 'logical' | 'pglite'; file: string };
   /** sha256 of APP_SECRET_KEY, first 16 hex digits: tells whether secrets in the dump can be opened. */
   key_fingerprint: string;
   row_counts: Record<string, number>;
   strategies: string[];
 }
+
+export type BackupFormat = 'auto' | 'pg_dump' | 'logical';
 
 /** What dumps an open embedded database (the running server's, or one the CLI opened). */
 export interface EmbeddedDumper {
@@ -79,9 +84,23 @@ async function tar(args: string[]): Promise<void> {
   if (r.code !== 0) throw new BackupError(`tar ${args[0]} failed: ${r.tail.join('\n').slice(-500)}`);
 }
 
-async function pgDumpAvailable(env: NodeJS.ProcessEnv): Promise<boolean> {
+/**
+ * Why pg_dump cannot dump this server, or null when it can: it must be on PATH and at least the
+ * server's major version (an older pg_dump refuses a newer server).
+ */
+async function pgDumpUnusable(env: NodeJS.ProcessEnv, url: string): Promise<string | null> {
   const r = await runCommand('pg_dump', ['--version'], { env, timeoutMs: 10_000 }).catch(() => null);
-  return r?.code === 0;
+  if (r?.code !== 0) return 'pg_dump was not found on PATH';
+  const tool = Number(/(\d+)(?:\.\d+)*/.exec(r.stdout)?.[1]);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+    const server = Math.floor(Number(rows[0]!.v) / 10_000);
+    return tool >= server ? null : `pg_dump ${tool} is older than the server (${server})`;
+  } finally {
+    await client.end();
+  }
 }
 
 /** A URL for pg_dump/pg_restore's command line without its password, which goes in PGPASSWORD (argv is public). */
@@ -102,6 +121,8 @@ export async function createBackup(
   config: AppConfig,
   out: string,
   embedded?: EmbeddedDumper,
+  /** PostgreSQL only: `auto` uses pg_dump when it can dump this server, else the logical dump. */
+  format: BackupFormat = 'auto',
 ): Promise<BackupManifest> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'btcw-backup-'));
   try {
@@ -110,24 +131,29 @@ export async function createBackup(
     if (config.database.mode === 'postgres') {
       url = config.database.url;
       const tool = pgTool(config, url);
-      if (!(await pgDumpAvailable(tool.env)))
-        throw new BackupError(
-          'pg_dump was not found on PATH: install the PostgreSQL client tools (postgresql-client)',
+      const unusable = format === 'logical' ? 'asked for' : await pgDumpUnusable(tool.env, url);
+      if (unusable && format === 'pg_dump') throw new BackupError(`${unusable}: install postgresql-client`);
+      if (unusable) {
+        // Restorable without any PostgreSQL client tool: the data through the connection, the
+        // schema from this release's migrations.
+        database = { kind: 'logical', file: 'logical' };
+        await dumpLogical(url, path.join(work, database.file));
+      } else {
+        database = { kind: 'pg_dump', file: 'database.pgdump' };
+        // Custom format: compressed, restorable table by table; one snapshot, so it is consistent.
+        const r = await runCommand(
+          'pg_dump',
+          [
+            '--format=custom',
+            '--no-owner',
+            '--no-privileges',
+            `--file=${path.join(work, database.file)}`,
+            tool.url,
+          ],
+          { env: tool.env, timeoutMs: 6 * 3600_000 },
         );
-      database = { kind: 'pg_dump', file: 'database.pgdump' };
-      // Custom format: compressed, restorable table by table; one snapshot, so it is consistent.
-      const r = await runCommand(
-        'pg_dump',
-        [
-          '--format=custom',
-          '--no-owner',
-          '--no-privileges',
-          `--file=${path.join(work, database.file)}`,
-          tool.url,
-        ],
-        { env: tool.env, timeoutMs: 6 * 3600_000 },
-      );
-      if (r.code !== 0) throw new BackupError(`pg_dump failed: ${r.tail.join('\n').slice(-500)}`);
+        if (r.code !== 0) throw new BackupError(`pg_dump failed: ${r.tail.join('\n').slice(-500)}`);
+      }
     } else {
       if (!embedded) throw new BackupError('the embedded database is not open');
       url = embedded.url;
@@ -246,13 +272,21 @@ export async function restoreBackup(
         // pg_restore --clean cannot drop partitions' inherited constraints: empty the schema instead.
         await emptySchema(url);
       }
-      const tool = pgTool(config, url);
-      const args = ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${tool.url}`];
-      const r = await runCommand('pg_restore', [...args, path.join(work, manifest.database.file)], {
-        env: tool.env,
-        timeoutMs: 6 * 3600_000,
-      });
-      if (r.code !== 0) throw new BackupError(`pg_restore failed: ${r.tail.join('\n').slice(-500)}`);
+      if (manifest.database.kind === 'logical') {
+        await restoreLogical(url, path.join(work, manifest.database.file)).catch((err: Error) => {
+          throw new BackupError(`restoring the logical dump failed: ${err.message}`);
+        });
+      } else {
+        const tool = pgTool(config, url);
+        const args = ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${tool.url}`];
+        const r = await runCommand('pg_restore', [...args, path.join(work, manifest.database.file)], {
+          env: tool.env,
+          timeoutMs: 6 * 3600_000,
+        }).catch((err: Error) => {
+          throw new BackupError(`pg_restore could not run (${err.message}): install postgresql-client`);
+        });
+        if (r.code !== 0) throw new BackupError(`pg_restore failed: ${r.tail.join('\n').slice(-500)}`);
+      }
       counts = await rowCounts(url);
     } else {
       const dataDir = config.database.dataDir;

@@ -31,6 +31,8 @@ export const CHUNK = 500;
 export const CLOSED_TTL_MS = 10 * 60_000;
 /** An entry holding the forming candle is refreshed at most this often. */
 export const FORMING_TTL_MS = 10_000;
+/** Complete closed chunks kept decoded in-process (≈ 40 kB each). */
+const CLOSED_MEMO = 64;
 
 /**
  * Klines for any exchange ccxt supports, through the proxy pool, cached through the cache port in
@@ -43,6 +45,11 @@ export const FORMING_TTL_MS = 10_000;
 export class MarketData implements OnApplicationShutdown {
   private readonly clients: CcxtClients;
   private readonly inflight = new Map<string, Promise<Ohlcv[]>>();
+  /**
+   * A chunk whose candles have all closed never changes: once complete it is kept here, sparing
+   * the cache port's round trip and the JSON decoding of 500 candles on every chart request.
+   */
+  private readonly closedMemo = new Map<string, Ohlcv[]>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -81,9 +88,15 @@ export class MarketData implements OnApplicationShutdown {
   /** One aligned chunk: from the cache, or from the exchange (one call shared by concurrent asks). */
   private async chunk(req: KlineRequest, tf: number, index: number, now: number): Promise<Ohlcv[]> {
     const key = `mkt:kl:${req.exchange}:${req.pair}:${req.timeframe}:${index}`;
+    const memo = this.closedMemo.get(key);
+    if (memo) {
+      this.metrics.chartCacheLookup(true);
+      return memo;
+    }
     const cached = await this.cache.get<Ohlcv[]>(key);
     if (cached) {
       this.metrics.chartCacheLookup(true);
+      this.memoIfComplete(key, cached, tf, index, now);
       return cached;
     }
     this.metrics.chartCacheLookup(false);
@@ -92,12 +105,25 @@ export class MarketData implements OnApplicationShutdown {
       pending = this.fetchChunk(req, tf, index, now).then(async (rows) => {
         const closed = (index + 1) * CHUNK * tf <= Math.floor(now / tf) * tf;
         await this.cache.set(key, rows, closed ? CLOSED_TTL_MS : FORMING_TTL_MS);
+        this.memoIfComplete(key, rows, tf, index, now);
         return rows;
       });
       this.inflight.set(key, pending);
       void pending.catch(() => undefined).finally(() => this.inflight.delete(key));
     }
     return pending;
+  }
+
+  /**
+   * Keeps a chunk that has closed and holds its last candle. A cached copy written while the chunk
+   * was still forming lacks its last candles and is not kept; neither is the chunk of a pair that
+   * stopped trading (it never completes), which stays with the cache port's TTL.
+   */
+  private memoIfComplete(key: string, rows: Ohlcv[], tf: number, index: number, now: number): void {
+    const chunkEnd = (index + 1) * CHUNK * tf;
+    if (chunkEnd > Math.floor(now / tf) * tf || rows.at(-1)?.[0] !== chunkEnd - tf) return;
+    if (this.closedMemo.size >= CLOSED_MEMO) this.closedMemo.delete(this.closedMemo.keys().next().value!);
+    this.closedMemo.set(key, rows);
   }
 
   private async fetchChunk(req: KlineRequest, tf: number, index: number, now: number): Promise<Ohlcv[]> {

@@ -16,7 +16,12 @@ import {
 export class ChartsController {
   constructor(private readonly charts: ChartsService) {}
 
-  /** Candles from the exchange (through the proxy pool), cached 10 minutes; the forming candle at most 10 s old. */
+  /**
+   * Candles of a market. When a running strategy's bot monitors it (same exchange, pair and
+   * timeframe), the bot's analysed candles serve the request and the exchange is asked only for
+   * what they do not cover (`source`). Otherwise from the exchange (through the proxy pool), cached
+   * 10 minutes; the forming candle at most 10 s old.
+   */
   @Get('kline')
   @ApiEnvelope(KlineResponseDto)
   @ApiErrors(
@@ -30,11 +35,18 @@ export class ChartsController {
     return this.charts.kline(user.id, query);
   }
 
-  /** Standard indicators on the same candles `kline` returns for these parameters. */
+  /**
+   * Standard indicators on the same candles `kline` returns for these parameters. With
+   * `strategy_id` (one of yours, running): its own dataframe columns and `plot_config`, on the
+   * candles its bot analysed, plus any standard indicators asked for.
+   */
   @Get('indicators')
   @ApiEnvelope(IndicatorsResponseDto)
   @ApiErrors(
     'UNKNOWN_INDICATOR',
+    'STRATEGY_NOT_FOUND',
+    'STRATEGY_NOT_RUNNING',
+    'PAIR_NOT_MONITORED',
     'UNKNOWN_EXCHANGE',
     'UNKNOWN_PAIR',
     'UNKNOWN_TIMEFRAME',

@@ -1,18 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppException } from '../../common/errors/app.exception.js';
-import { wireTimestamp } from '../../common/http/envelope.js';
 import { timeframeMs } from '../../common/time/timeframe.js';
-import { MarketData, type Ohlcv } from '../../infra/exchange/market-data.js';
+import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
+import type { Ohlcv } from '../../infra/exchange/market-data.js';
+import { RunningBotCandles } from '../freqtrade/running-bot-candles.service.js';
 import { SignalsQueryService } from '../signals/signals-query.service.js';
+import { StrategiesService } from '../strategies/strategies.service.js';
+import { ChartCandles, rowToOhlcv } from './chart-candles.service.js';
 import type { ChartSignalsQueryDto, IndicatorsQueryDto, KlineQueryDto } from './dto/chart-query.dto.js';
 import type {
   ChartSignalsResponseDto,
   IndicatorsResponseDto,
   KlineResponseDto,
 } from './dto/chart.response.dto.js';
-import { computeIndicators, parseIndicators } from './indicators.js';
+import { computeIndicators, parseIndicators, type IndicatorSpec } from './indicators.js';
+import { strategyColumns, windowOf } from './strategy-columns.js';
 
-const iso = (ms: number) => wireTimestamp(new Date(ms));
+// Data times carry milliseconds like every other resource's (/signals); only the envelope's own
+// `timestamp` is second-precision.
+const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Indicator results kept in-process for repeated requests (dashboards poll the same view). */
 const MEMO_SIZE = 256;
@@ -32,24 +38,15 @@ export class ChartsService {
   private readonly memo = new Map<string, IndicatorsResponseDto['indicators']>();
 
   constructor(
-    private readonly market: MarketData,
+    private readonly candles: ChartCandles,
     private readonly signals: SignalsQueryService,
+    private readonly strategies: StrategiesService,
+    private readonly bots: RunningBotCandles,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  private candles(ownerId: number, q: KlineQueryDto): Promise<Ohlcv[]> {
-    return this.market.klines({
-      exchange: q.exchange,
-      pair: q.pair,
-      timeframe: q.timeframe,
-      start: q.start_time?.getTime(),
-      end: q.end_time?.getTime(),
-      limit: q.limit,
-      ownerId,
-    });
-  }
-
   async kline(ownerId: number, q: KlineQueryDto): Promise<KlineResponseDto> {
-    const rows = await this.candles(ownerId, q);
+    const { rows, source } = await this.candles.klines(ownerId, q);
     return {
       exchange: q.exchange,
       pair: q.pair,
@@ -62,26 +59,88 @@ export class ChartsService {
         close,
         volume,
       })),
+      source,
     };
   }
 
   async indicators(ownerId: number, q: IndicatorsQueryDto): Promise<IndicatorsResponseDto> {
-    const specs = parseIndicators(q.indicators); // a bad list fails before any exchange call
-    const rows = await this.candles(ownerId, q);
-    const key = `${q.exchange}|${q.pair}|${q.timeframe}|${specs.map((s) => s.key).join(',')}|${seriesKey(rows)}`;
+    if (q.strategy_id !== undefined) return this.strategyIndicators(ownerId, q.strategy_id, q);
+    const specs = parseIndicators(q.indicators ?? ''); // a bad list fails before any exchange call
+    const { rows, source } = await this.candles.klines(ownerId, q);
+    return {
+      exchange: q.exchange,
+      pair: q.pair,
+      timeframe: q.timeframe,
+      timestamps: rows.map((r) => iso(r[0])),
+      source,
+      indicators: this.compute(q.exchange, q, specs, rows),
+    };
+  }
+
+  /**
+   * The strategy's own columns from its running bot, on the candles that bot analysed (only there
+   * do its columns exist), plus its plot_config; standard indicators too when asked for.
+   */
+  private async strategyIndicators(
+    ownerId: number,
+    strategyId: number,
+    q: IndicatorsQueryDto,
+  ): Promise<IndicatorsResponseDto> {
+    const specs = q.indicators ? parseIndicators(q.indicators) : [];
+    await this.strategies.findOwned(ownerId, strategyId); // another user's: 404, like a missing one
+    const bot = this.bots.ofStrategy(strategyId);
+    if (!bot || bot.ownerId !== ownerId)
+      throw new AppException('STRATEGY_NOT_RUNNING', {
+        strategy_id: strategyId,
+        reason: 'its indicator columns come from its running bot: start the strategy first',
+      });
+    const series = bot.series.find((s) => s.pair === q.pair && s.timeframe === q.timeframe);
+    if (!series) {
+      if (!bot.series.length)
+        throw new AppException('STRATEGY_NOT_RUNNING', {
+          strategy_id: strategyId,
+          reason: 'its bot has not analysed any candles yet; retry in a moment',
+        });
+      throw new AppException('PAIR_NOT_MONITORED', {
+        strategy_id: strategyId,
+        pair: q.pair,
+        timeframe: q.timeframe,
+        monitored: bot.series.map((s) => ({ pair: s.pair, timeframe: s.timeframe })),
+      });
+    }
+    const range = { start: q.start_time?.getTime(), end: q.end_time?.getTime(), limit: q.limit };
+    // Copied out before the first await: the capture extends the series in place.
+    const window = windowOf(series, range, this.clock.now());
+    const candles = window.map(rowToOhlcv);
+    const usable = candles.every((c): c is Ohlcv => c !== null);
+    const columns = strategyColumns(window);
+    const plotConfig = await bot.plotConfig();
+    return {
+      exchange: bot.exchange,
+      pair: q.pair,
+      timeframe: q.timeframe,
+      timestamps: window.map((r) => iso(r.date as number)),
+      source: 'bot',
+      // A strategy that rewrote OHLCV with non-numbers leaves nothing to compute standard ones on.
+      indicators: specs.length && usable ? this.compute(bot.exchange, q, specs, candles) : {},
+      strategy: { strategy_id: strategyId, columns, plot_config: plotConfig },
+    };
+  }
+
+  private compute(
+    exchange: string,
+    q: IndicatorsQueryDto,
+    specs: IndicatorSpec[],
+    rows: Ohlcv[],
+  ): IndicatorsResponseDto['indicators'] {
+    const key = `${exchange}|${q.pair}|${q.timeframe}|${specs.map((s) => s.key).join(',')}|${seriesKey(rows)}`;
     let indicators = this.memo.get(key);
     if (!indicators) {
       indicators = computeIndicators(rows, specs);
       if (this.memo.size >= MEMO_SIZE) this.memo.delete(this.memo.keys().next().value!);
       this.memo.set(key, indicators);
     }
-    return {
-      exchange: q.exchange,
-      pair: q.pair,
-      timeframe: q.timeframe,
-      timestamps: rows.map((r) => iso(r[0])),
-      indicators,
-    };
+    return indicators;
   }
 
   async chartSignals(ownerId: number, q: ChartSignalsQueryDto): Promise<ChartSignalsResponseDto> {
@@ -103,7 +162,7 @@ export class ChartsService {
       timeframe: q.timeframe,
       signals: rows.map((s) => ({
         id: s.id,
-        timestamp: wireTimestamp(new Date(s.timestamp)),
+        timestamp: iso(new Date(s.timestamp).getTime()),
         price: s.price,
         signal_type: s.signal_type,
         kind: s.kind,

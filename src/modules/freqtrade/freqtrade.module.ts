@@ -21,6 +21,7 @@ import { CompatibilityCheckService } from './versions/compatibility-check.servic
 import { FreqtradeSwitchService } from './versions/freqtrade-switch.service.js';
 import { FreqtradeVersionsController } from './versions/freqtrade-versions.controller.js';
 import { FreqtradeVersionsService } from './versions/freqtrade-versions.service.js';
+import { RunningBotCandles } from './running-bot-candles.service.js';
 
 @Module({
   imports: [
@@ -46,8 +47,9 @@ import { FreqtradeVersionsService } from './versions/freqtrade-versions.service.
     FreqtradeVersionsService,
     FreqtradeSwitchService,
     CompatibilityCheckService,
+    RunningBotCandles,
   ],
-  exports: [FreqtradeInstallationsService, FreqtradeRuntime],
+  exports: [FreqtradeInstallationsService, FreqtradeRuntime, RunningBotCandles],
 })
 export class FreqtradeModule implements OnModuleInit {
   constructor(

@@ -273,8 +273,8 @@ describe('Binance emulator: errors', () => {
     await get('/api/v3/time?x=1');
     await get('/api/v1/whatever');
     expect(emu.requests).toEqual([
-      { method: 'GET', path: '/api/v3/time', query: { x: '1' }, time: T0, status: 200 },
-      { method: 'GET', path: '/api/v1/whatever', query: {}, time: T0, status: 404 },
+      { method: 'GET', path: '/api/v3/time', query: { x: '1' }, time: T0, userAgent: 'node', status: 200 },
+      { method: 'GET', path: '/api/v1/whatever', query: {}, time: T0, userAgent: 'node', status: 404 },
     ]);
     expect(emu.requests.filter((r) => !SERVED_PATHS.includes(r.path)).map((r) => r.path)).toEqual([
       '/api/v1/whatever',

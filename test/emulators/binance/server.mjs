@@ -31,6 +31,7 @@ import { emptyFuturesExchangeInfo } from './markets.mjs';
  * @property {string} path e.g. "/api/v3/klines"
  * @property {Record<string, string>} query
  * @property {number} time arrival, by the emulator's clock
+ * @property {string} userAgent the client's User-Agent header ('' without one): tells a bot's calls from the app's
  * @property {number} status 0 until answered; -1 when the connection was reset on purpose
  */
 
@@ -264,6 +265,7 @@ export class BinanceEmulator {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       time: this.#data.now(),
+      userAgent: req.headers['user-agent'] ?? '',
       status: 0,
     };
     this.requests.push(entry);

@@ -47,10 +47,19 @@ export class KlineQueryDto extends ChartRangeQueryDto {
 }
 
 export class IndicatorsQueryDto extends KlineQueryDto {
-  /** Comma-separated `name[:param…]`: ma:20, ema:50, rsi:14, macd:12:26:9, boll:20:2, atr:14, vol_ma:20 (omitted parameters take these defaults). */
+  /** Comma-separated `name[:param…]`: ma:20, ema:50, rsi:14, macd:12:26:9, boll:20:2, atr:14, vol_ma:20 (omitted parameters take these defaults). Required unless strategy_id is given. */
+  @IsOptional()
   @IsString()
   @MaxLength(500)
-  indicators!: string;
+  indicators?: string;
+
+  /** One of your running strategies: its own dataframe columns and plot_config, on its bot's candles (`exchange` is the strategy's). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  strategy_id?: number;
 }
 
 export class ChartSignalsQueryDto extends ChartRangeQueryDto {

@@ -41,6 +41,17 @@ export class FreqtradeApiClient {
     return { lastProcessMs: ms(body.last_process_ts), botStartupMs: ms(body.bot_startup_ts) };
   }
 
+  /**
+   * The strategy's `plot_config` (how its author wants its columns drawn: `main_plot`, `subplots`);
+   * `{}` when it defines none, null when the bot does not answer.
+   */
+  async plotConfig(timeoutMs = 5000): Promise<Record<string, unknown> | null> {
+    const body = await this.get<unknown>('plot_config', timeoutMs);
+    return typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : null;
+  }
+
   /** Asks the bot to re-read its config files (it rebuilds itself and its API server); true when accepted. */
   async reloadConfig(timeoutMs = 5000): Promise<boolean> {
     try {

@@ -16,7 +16,8 @@ export class FrameError extends Error {
 }
 
 const KINDS: readonly SignalKind[] = ['enter_long', 'exit_long', 'enter_short', 'exit_short'];
-const NOT_INDICATORS = new Set([
+/** Columns that are candles, signals or tags rather than indicators. */
+export const NOT_INDICATORS: ReadonlySet<string> = new Set([
   'date',
   'open',
   'high',

@@ -8,6 +8,7 @@ import {
   type BotMessage,
   type CaptureSettings,
 } from './analyzed-df.js';
+import { AnalyzedFrames } from './analyzed-frames.js';
 
 export interface CaptureOptions extends CaptureSettings {
   port: number;
@@ -67,6 +68,8 @@ export class BotCapture {
     signalsStored: 0,
     duplicates: 0,
   };
+  /** The latest analysed rows per pair, for charts (the journal only keeps signal rows). */
+  readonly frames = new AnalyzedFrames();
   private ws?: WebSocket;
   private closed = false;
   private attempt = 0;
@@ -121,6 +124,9 @@ export class BotCapture {
       case 'analyzed_df': {
         this.stats.analyzedFrames++;
         this.stats.lastAnalyzedMs = this.now();
+        // Candles missed between two broadcasts (a pair whose analysis failed for a while): refill.
+        if (this.frames.record(msg, this.stats.lastAnalyzedMs))
+          this.send({ type: 'analyzed_df', data: { limit: this.limit, pair: msg.pair } });
         // A broadcast carries one row; more rows is the history we asked for.
         if (msg.rows.length > 1) this.backfilled.add(msg.pair);
         const candidates = candidatesFrom(msg, this.o);
