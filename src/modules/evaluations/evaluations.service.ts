@@ -452,6 +452,7 @@ export class EvaluationsService implements OnModuleInit {
           workdir: path.join(this.dir(row.id), String(k)),
           strategyClass: className,
           source,
+          parameters: run.spec.parameters,
           exchange: dataset.exchange,
           pairs: [dataset.pair],
           timeframe: dataset.timeframe,
