@@ -221,7 +221,8 @@ export async function runHyperopt(i: HyperoptInput): Promise<HyperoptOutput> {
   // The epochs saved before the end (or the kill) are kept: read the rest of the file.
   await follower.poll().catch((err: unknown) => (followErr ??= err));
   const tail = r.tail.map(redactSecrets);
-  if (followErr) throw new HyperoptFailed(`cannot read hyperopt results: ${(followErr as Error).message}`, tail);
+  if (followErr)
+    throw new HyperoptFailed(`cannot read hyperopt results: ${(followErr as Error).message}`, tail);
   if (r.aborted) throw new HyperoptFailed('hyperopt cancelled', tail, 'cancelled');
   if (r.timedOut)
     throw new HyperoptFailed(
@@ -245,7 +246,8 @@ export async function runHyperopt(i: HyperoptInput): Promise<HyperoptOutput> {
   if (best) {
     // rapidjson NM_NAN may write NaN/Infinity in the parameter file too.
     const raw = await readFile(paramsFile, 'utf8').catch(() => null);
-    if (raw === null) throw new HyperoptFailed('freqtrade exported no parameter file for the best epoch', tail);
+    if (raw === null)
+      throw new HyperoptFailed('freqtrade exported no parameter file for the best epoch', tail);
     content = JSON.parse(raw.replace(/\bNaN\b|-?\bInfinity\b/g, 'null')) as JsonObject;
   }
   return {
