@@ -11,4 +11,16 @@ import { Datasets1795416679321 } from './1795416679321-Datasets.js';
 import { Evaluations1795418706867 } from './1795418706867-Evaluations.js';
 import { Training1795430668032 } from './1795430668032-Training.js';
 
-export const MIGRATIONS: (new () => object)[] = [Initial1795397318618, Strategies1795399986316, Signals1795402378463, Tasks1795404990632, Freqtrade1795405885556, FreqtradeVersions1795416371070, Proxies1795416496527, Notifications1795416500541, Datasets1795416679321, Evaluations1795418706867, Training1795430668032];
+export const MIGRATIONS: (new () => object)[] = [
+  Initial1795397318618,
+  Strategies1795399986316,
+  Signals1795402378463,
+  Tasks1795404990632,
+  Freqtrade1795405885556,
+  FreqtradeVersions1795416371070,
+  Proxies1795416496527,
+  Notifications1795416500541,
+  Datasets1795416679321,
+  Evaluations1795418706867,
+  Training1795430668032,
+];

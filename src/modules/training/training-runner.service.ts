@@ -30,6 +30,7 @@ export type PreparedRun = Omit<HyperoptInput, 'workdir' | 'signal' | 'onSpawn' |
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
+    t.unref();
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 

@@ -127,7 +127,6 @@ export async function runBacktest(i: BacktestInput): Promise<BacktestOutput> {
   return { stats, freqtradeSeconds, resultFile: zipFile };
 }
 
-
 /** The data, market and wallet part of the config, as `freqtrade backtesting` and `hyperopt` read it. */
 export type RunConfigInput = Pick<
   BacktestInput,
