@@ -158,7 +158,7 @@ describeIfFreqtrade('training jobs: real freqtrade hyperopt', () => {
     });
     const got: any[] = [];
     const gotBob: any[] = [];
-    await Promise.all([sio, sioBob].map((s) => new Promise((r) => s.once('connect', r))));
+    await Promise.all([sio, sioBob].map((s) => new Promise<void>((r) => s.once('connect', () => r()))));
     sio.on('training_progress', (m) => got.push(m));
     sio.on('training_status', (m) => got.push(m));
     sioBob.on('training_progress', (m) => gotBob.push(m));
