@@ -236,6 +236,22 @@ describeIfFreqtrade('training jobs: real freqtrade hyperopt', () => {
       const v = body(await api(alice, 'GET', `/strategies/${strategyId}/versions/${s.version}`)).data;
       expect(v.changelog).toContain(`training job ${created.id}`);
       expect(v.parameters).toEqual(result.parameters);
+
+      // The applied version backtests with those parameters: a comparison evaluation of the two
+      // versions on the same data reproduces the best epoch's trades for the new one.
+      const cmp = await api(alice, 'POST', '/evaluations', {
+        name: 'before vs after training',
+        evaluation_type: 'comparison',
+        strategy_id: strategyId,
+        dataset_id: datasetId,
+        config: { stake_amount: 100, fee: 0, versions: [before, s.version] },
+      });
+      expect(cmp.statusCode).toBe(202);
+      await t.app.get(TaskRunner).wait(body(cmp).data.task_id);
+      const e = body(await api(alice, 'GET', `/evaluations/${body(cmp).data.id}`)).data;
+      expect(e.status).toBe('completed');
+      const after = e.results.comparison.find((c: { version: string }) => c.version === s.version);
+      expect(after.total_trades).toBe(result.backtest.total_trades);
     } finally {
       sio.close();
       sioBob.close();
