@@ -6,7 +6,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { Repository } from 'typeorm';
 import { WebSocket } from 'ws';
 import { TrainingJob } from '../../src/modules/training/entities/training-job.entity.js';
-import { TrainingJobsService } from '../../src/modules/training/training-jobs.service.js';
+import { TrainingRecovery } from '../../src/modules/training/training-recovery.listener.js';
 import { TaskRunner } from '../../src/modules/tasks/task-runner.service.js';
 import { startBinanceEmulator } from '../emulators/binance/server.mjs';
 import { bearer, createUser, type TestUser } from '../factories/user.factory.js';
@@ -310,7 +310,7 @@ describeIfFreqtrade('training jobs: real freqtrade hyperopt', () => {
         taskId: '00000000-0000-4000-8000-000000000000',
       }),
     );
-    await t.app.get(TrainingJobsService).onApplicationBootstrap();
+    await t.app.get(TrainingRecovery).onApplicationBootstrap();
     const j = await job(orphan.id);
     expect(j.status).toBe('failed');
     expect(j.error_message).toBe('interrupted: the instance running it stopped');

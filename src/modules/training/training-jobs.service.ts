@@ -1,12 +1,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Between, In, LessThanOrEqual, MoreThanOrEqual, Repository } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { AppException } from '../../common/errors/app.exception.js';
-import { Events, type TaskProgressEvent } from '../../common/events/event-map.js';
 import { Page } from '../../common/pagination/page.js';
 import { offsetOf } from '../../common/pagination/page-query.dto.js';
 import type { JsonObject } from '../../common/types/json.js';
@@ -41,16 +39,12 @@ import { validateHyperparameters } from './hyperparameters.js';
 import { TrainingRunner, type PreparedRun } from './training-runner.service.js';
 import { apply as applyResult } from './training-apply.js';
 
-const INTERRUPTED = 'interrupted: the instance running it stopped';
-
 /**
  * Training jobs: freqtrade hyperopt runs that optimise a strategy's parameters, run as tasks by
  * TrainingRunner. The best epoch's parameter file becomes a new strategy version on apply.
  */
 @Injectable()
-export class TrainingJobsService implements OnModuleInit, OnApplicationBootstrap {
-  private readonly logger = new Logger(TrainingJobsService.name);
-
+export class TrainingJobsService implements OnModuleInit {
   constructor(
     @InjectRepository(TrainingJob) private readonly jobs: Repository<TrainingJob>,
     @InjectRepository(TrainingMetric) private readonly metricRows: Repository<TrainingMetric>,
@@ -375,39 +369,6 @@ export class TrainingJobsService implements OnModuleInit, OnApplicationBootstrap
       });
       return busy ? `training job ${busy.id} is running on it` : null;
     });
-  }
-
-  /** Jobs whose task ended without them (the instance died while they ran) are failed with that reason. */
-  async onApplicationBootstrap(): Promise<void> {
-    const open = await this.jobs.find({ where: { status: In(['pending', 'running']) } });
-    for (const j of open) {
-      const task = j.taskId ? await this.tasks.get(j.taskId) : null;
-      if (task && ['PENDING', 'STARTED', 'RETRY'].includes(task.status)) continue;
-      await this.endOrphan(
-        j.id,
-        task?.status === 'REVOKED' ? 'cancelled' : 'failed',
-        task?.error ?? INTERRUPTED,
-      );
-    }
-  }
-
-  /** A training task that ended before its job did (swept after its instance died, revoked elsewhere). */
-  @OnEvent(Events.TaskProgress)
-  async onTask(e: TaskProgressEvent): Promise<void> {
-    if (e.relatedType !== 'training_job' || !e.relatedId) return;
-    if (e.status !== 'FAILURE' && e.status !== 'REVOKED') return;
-    await this.endOrphan(
-      Number(e.relatedId),
-      e.status === 'REVOKED' ? 'cancelled' : 'failed',
-      e.error ?? INTERRUPTED,
-    ).catch((err: unknown) => this.logger.warn(`training job ${e.relatedId}: ${(err as Error).message}`));
-  }
-
-  private async endOrphan(id: number, status: 'failed' | 'cancelled', reason: string): Promise<void> {
-    await this.jobs.update(
-      { id, status: In(['pending', 'running']) },
-      { status, errorMessage: reason.slice(0, 4000), completedAt: new Date() },
-    );
   }
 
   private async findOwned(userId: number, id: number): Promise<TrainingJob> {

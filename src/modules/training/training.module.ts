@@ -8,6 +8,7 @@ import { TrainingJob } from './entities/training-job.entity.js';
 import { TrainingMetric } from './entities/training-metric.entity.js';
 import { TrainingController } from './training.controller.js';
 import { TrainingJobsService } from './training-jobs.service.js';
+import { TrainingRecovery } from './training-recovery.listener.js';
 import { TrainingRunner } from './training-runner.service.js';
 
 @Module({
@@ -19,6 +20,6 @@ import { TrainingRunner } from './training-runner.service.js';
     FreqtradeModule,
   ],
   controllers: [TrainingController],
-  providers: [TrainingJobsService, TrainingRunner],
+  providers: [TrainingJobsService, TrainingRunner, TrainingRecovery],
 })
 export class TrainingModule {}
