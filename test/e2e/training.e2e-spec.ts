@@ -57,6 +57,7 @@ describeIfFreqtrade('training jobs: real freqtrade hyperopt', () => {
   let datasetId: number;
   let strategyId: number;
   let plainId: number;
+  let trained: { id: number; parameters: Record<string, any> };
 
   const api = (u: TestUser, method: 'GET' | 'POST' | 'DELETE', u2: string, payload?: object) =>
     t.request({
@@ -221,6 +222,7 @@ describeIfFreqtrade('training jobs: real freqtrade hyperopt', () => {
       expect(result.parameters).toEqual(result.parameter_file.params);
       expect(result.parameters.buy.buy_drop).toBe(result.metrics.params.buy_drop);
       expect(result.backtest.total_trades).toBe(result.metrics.trades);
+      trained = { id: created.id, parameters: result.parameters };
 
       expect((await api(bob, 'GET', `/training/jobs/${created.id}`)).statusCode).toBe(404);
       expect((await api(bob, 'GET', `/training/jobs/${created.id}/metrics`)).statusCode).toBe(404);
@@ -258,6 +260,35 @@ describeIfFreqtrade('training jobs: real freqtrade hyperopt', () => {
       ws.close();
     }
   }, 180_000);
+
+  it('a follow-up job continues from its parent’s best parameters', async () => {
+    const bad = await api(alice, 'POST', '/training/jobs', {
+      name: 'wrong parent',
+      strategy_id: plainId,
+      dataset_id: datasetId,
+      parent_job_id: trained.id,
+      config: { spaces: ['roi'], hyperopt_loss: 'SharpeHyperOptLoss' },
+      hyperparameters: { epochs: 3 },
+    });
+    expect(bad.statusCode).toBe(400);
+    const child = body(
+      await api(alice, 'POST', '/training/jobs', {
+        name: 'follow-up',
+        strategy_id: strategyId,
+        dataset_id: datasetId,
+        parent_job_id: trained.id,
+        config: { spaces: ['roi', 'stoploss'], hyperopt_loss: 'OnlyProfitHyperOptLoss', random_state: 3 },
+        hyperparameters: { epochs: 3 },
+      }),
+    ).data;
+    const j = await waitJob(child.id);
+    expect(j).toMatchObject({ status: 'completed', parent_job_id: trained.id });
+    const r = body(await api(alice, 'GET', `/training/jobs/${child.id}/result`)).data;
+    // buy and sell were not optimised this time: freqtrade loaded them from the parent's best.
+    expect(r.parameters.buy).toEqual(trained.parameters.buy);
+    expect(r.parameters.sell).toEqual(trained.parameters.sell);
+    expect(r.parameters.roi).toBeDefined();
+  }, 120_000);
 
   it('queues a second job while one runs, and cancel keeps the epochs done', async () => {
     const first = body(await submit({ random_state: 7 }, { epochs: 500 })).data;

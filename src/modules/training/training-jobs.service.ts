@@ -70,6 +70,10 @@ export class TrainingJobsService implements OnModuleInit {
       throw new AppException('VALIDATION_ERROR', [
         { field: 'config.end_date', message: 'end_date must be after start_date' },
       ]);
+    if (parent && parent.strategyId !== strategy.id)
+      throw new AppException('VALIDATION_ERROR', [
+        { field: 'parent_job_id', message: `job ${parent.id} optimised another strategy` },
+      ]);
     const parentParams = parent ? ((await this.resultOf(parent)).parameters as JsonObject) : null;
     const ft = await this.freqtrade.requireActive();
     const spec = await this.lifecycle.specOf(strategy);
