@@ -10,6 +10,7 @@ import { Notifications1795416500541 } from './1795416500541-Notifications.js';
 import { Datasets1795416679321 } from './1795416679321-Datasets.js';
 import { Evaluations1795418706867 } from './1795418706867-Evaluations.js';
 import { NotificationDecisions1795430589091 } from './1795430589091-NotificationDecisions.js';
+import { Training1795430668032 } from './1795430668032-Training.js';
 
 export const MIGRATIONS: (new () => object)[] = [
   Initial1795397318618,
@@ -23,4 +24,5 @@ export const MIGRATIONS: (new () => object)[] = [
   Datasets1795416679321,
   Evaluations1795418706867,
   NotificationDecisions1795430589091,
+  Training1795430668032,
 ];

@@ -17,6 +17,7 @@ import { InitialAdminService } from './modules/auth/initial-admin.service.js';
 import { RateLimitGuard } from './modules/auth/rate-limit.guard.js';
 import { DatasetsModule } from './modules/datasets/datasets.module.js';
 import { EvaluationsModule } from './modules/evaluations/evaluations.module.js';
+import { TrainingModule } from './modules/training/training.module.js';
 import { FreqtradeModule } from './modules/freqtrade/freqtrade.module.js';
 import { ProxiesModule } from './modules/proxies/proxies.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
@@ -51,6 +52,7 @@ export class AppModule {
         TasksModule,
         DatasetsModule,
         EvaluationsModule,
+        TrainingModule,
         ProxiesModule,
         ChartsModule,
         NotificationsModule,

@@ -15,6 +15,7 @@ export interface AppConfig {
   paths: { dataDir: string; strategiesDir: string };
   strategies: { draftTtlDays: number; logRetentionDays: number };
   datasets: { dir: string; maxBytes: number };
+  training: { maxConcurrent: number; hyperoptJobs: number };
   database:
     | { mode: 'postgres'; url: string; poolMin: number; poolMax: number }
     | { mode: 'embedded'; dataDir: string; poolMin: number; poolMax: number; sharedBuffers: string };
@@ -214,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     paths: { dataDir, strategiesDir: path.resolve(e.STRATEGIES_DIR ?? path.join(dataDir, 'strategies')) },
     strategies: { draftTtlDays: e.DRAFT_TTL_DAYS, logRetentionDays: e.STRATEGY_LOG_RETENTION_DAYS },
     datasets: { dir: path.join(dataDir, 'datasets'), maxBytes: e.DATASET_MAX_BYTES },
+    training: { maxConcurrent: e.TRAINING_MAX_CONCURRENT, hyperoptJobs: e.TRAINING_HYPEROPT_JOBS },
     database: e.DATABASE_URL
       ? { mode: 'postgres', url: e.DATABASE_URL, poolMin: e.DB_POOL_MIN, poolMax: e.DB_POOL_MAX }
       : {

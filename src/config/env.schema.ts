@@ -223,6 +223,23 @@ export class EnvSchema {
   @Max(10 * 1024 * 1024 * 1024)
   DATASET_MAX_BYTES = 200 * 1024 * 1024;
 
+  /** Training jobs (freqtrade hyperopt) run at once on this installation; the rest wait as `pending`. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  TRAINING_MAX_CONCURRENT = 1;
+
+  /**
+   * freqtrade hyperopt's `-j` (parallel backtests) per training job. 1 leaves the other core to the
+   * signal bots on a small machine; raise it on a bigger one.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  TRAINING_HYPEROPT_JOBS = 1;
+
   /** How long a bot may take from spawn to answering its API ping before the start counts as failed. */
   @Transform(toInt)
   @IsInt()

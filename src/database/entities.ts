@@ -8,6 +8,8 @@ import { StrategyLog } from '../modules/strategies/entities/strategy-log.entity.
 import { StrategyVersion } from '../modules/strategies/entities/strategy-version.entity.js';
 import { Dataset } from '../modules/datasets/entities/dataset.entity.js';
 import { Evaluation } from '../modules/evaluations/entities/evaluation.entity.js';
+import { TrainingJob } from '../modules/training/entities/training-job.entity.js';
+import { TrainingMetric } from '../modules/training/entities/training-metric.entity.js';
 import { NotificationChannelEntity } from '../modules/notifications/entities/notification-channel.entity.js';
 import { NotificationDecision } from '../modules/notifications/entities/notification-decision.entity.js';
 import { NotificationRules } from '../modules/notifications/entities/notification-rules.entity.js';
@@ -35,6 +37,8 @@ export const ENTITIES = [
   BotLease,
   Dataset,
   Evaluation,
+  TrainingJob,
+  TrainingMetric,
   ProxyServer,
   ProxyCheck,
   NotificationChannelEntity,

@@ -11,6 +11,8 @@ export const Events = {
   StrategyRuntimeFailed: 'strategy.runtime_failed',
   StrategyRuntimeRecovered: 'strategy.runtime_recovered',
   ProxyPoolChanged: 'proxy.pool_changed',
+  TrainingProgress: 'training.progress',
+  TrainingStatus: 'training.status',
 } as const;
 
 /** A running strategy's bot died on its own; `retryInMs` null when no automatic restart is left. */
@@ -74,6 +76,26 @@ export interface ProxyPoolChangedEvent {
   reason: string;
 }
 
+/** A training job saved another hyperopt epoch. */
+export interface TrainingProgressEvent {
+  jobId: number;
+  ownerId: number;
+  strategyId: number | null;
+  progress: number;
+  currentEpoch: number;
+  totalEpochs: number | null;
+  metrics: Record<string, unknown>;
+}
+
+/** A training job started, completed, failed or was cancelled. */
+export interface TrainingStatusEvent {
+  jobId: number;
+  ownerId: number;
+  strategyId: number | null;
+  status: string;
+  error: string | null;
+}
+
 export interface EventPayloads {
   [Events.StrategyStatusChanged]: StrategyStatusChangedEvent;
   [Events.SignalCreated]: SignalCreatedEvent;
@@ -82,4 +104,6 @@ export interface EventPayloads {
   [Events.StrategyRuntimeFailed]: StrategyRuntimeFailedEvent;
   [Events.StrategyRuntimeRecovered]: StrategyRuntimeRecoveredEvent;
   [Events.ProxyPoolChanged]: ProxyPoolChangedEvent;
+  [Events.TrainingProgress]: TrainingProgressEvent;
+  [Events.TrainingStatus]: TrainingStatusEvent;
 }

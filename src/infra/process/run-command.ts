@@ -11,6 +11,8 @@ export interface RunCommandOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Lines kept for the result (the last ones). */
   keepLines?: number;
+  /** The child's pid, which is also its process group's id (it runs detached). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface CommandResult {
@@ -53,6 +55,7 @@ export function runCommand(cmd: string, args: string[], o: RunCommandOptions = {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid) o.onSpawn?.(child.pid);
     const keep = o.keepLines ?? 40;
     const tail: string[] = [];
     let stdout = '';

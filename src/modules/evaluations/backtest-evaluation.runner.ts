@@ -158,6 +158,7 @@ export class BacktestEvaluationRunner {
       workdir,
       strategyClass: className,
       source,
+      parameters: run.spec.parameters,
       exchange: dataset.exchange,
       pairs: [dataset.pair],
       timeframe: dataset.timeframe,

@@ -15,11 +15,12 @@ const PING_INTERVAL_MS = 30_000;
 const MAX_INCOMING_BYTES = 64 * 1024;
 
 /** The seed's channel names → message types. */
-const CHANNELS: Record<string, MessageType> = {
-  signals: 'signal_update',
-  strategy_status: 'strategy_status_update',
-  system_alerts: 'system_alert',
-  tasks: 'task_progress',
+const CHANNELS: Record<string, MessageType[]> = {
+  signals: ['signal_update'],
+  strategy_status: ['strategy_status_update'],
+  system_alerts: ['system_alert'],
+  tasks: ['task_progress'],
+  training_job: ['training_progress', 'training_status'],
 };
 
 interface Client {
@@ -33,6 +34,7 @@ interface ClientMessage {
   channel?: unknown;
   strategy_id?: unknown;
   pair?: unknown;
+  job_id?: unknown;
 }
 
 const frame = (type: string, data: unknown) => JSON.stringify({ type, data, timestamp: wireTimestamp() });
@@ -144,10 +146,16 @@ export class PlainWsServer implements RealtimeTransport, OnApplicationBootstrap,
         : undefined;
     if (msg.pair !== undefined && pair === undefined)
       return ws.send(frame('error', { code: 'VALIDATION_ERROR', message: 'pair must look like BTC/USDT' }));
+    const jobId =
+      Number.isInteger(msg.job_id) && (msg.job_id as number) > 0 ? (msg.job_id as number) : undefined;
+    if (msg.job_id !== undefined && jobId === undefined)
+      return ws.send(
+        frame('error', { code: 'VALIDATION_ERROR', message: 'job_id must be a positive integer' }),
+      );
     client.subscription =
       msg.type === 'subscribe'
-        ? add(client.subscription, channel, strategyId, pair)
-        : remove(client.subscription, channel, strategyId, pair);
+        ? add(client.subscription, channel, strategyId, pair, jobId)
+        : remove(client.subscription, channel, strategyId, pair, jobId);
     ws.send(frame('ack', { action: msg.type, subscription: client.subscription }));
   }
 
@@ -170,22 +178,39 @@ const union = <T>(list: T[] | undefined, v: T | undefined) =>
 const without = <T>(list: T[] | undefined, v: T | undefined) =>
   v === undefined || !list ? list : list.filter((x) => x !== v);
 
-/** The first subscribe to a channel (or strategy, or pair) narrows to it; later ones widen the set. */
-function add(s: Subscription, type?: MessageType, strategyId?: number, pair?: string): Subscription {
+const unionAll = <T>(list: T[] | undefined, vs: T[] | undefined) =>
+  vs === undefined ? list : [...new Set([...(list ?? []), ...vs])];
+
+/** The first subscribe to a channel (or strategy, pair, job) narrows to it; later ones widen the set. */
+function add(
+  s: Subscription,
+  types?: MessageType[],
+  strategyId?: number,
+  pair?: string,
+  jobId?: number,
+): Subscription {
   return prune({
-    types: union(s.types, type),
+    types: unionAll(s.types, types),
     strategy_ids: union(s.strategy_ids, strategyId),
     pairs: union(s.pairs, pair),
+    job_ids: union(s.job_ids, jobId),
   });
 }
 
 /** Unsubscribing from everything named; a bare unsubscribe resets to the whole stream. */
-function remove(s: Subscription, type?: MessageType, strategyId?: number, pair?: string): Subscription {
-  if (type === undefined && strategyId === undefined && pair === undefined) return {};
+function remove(
+  s: Subscription,
+  types?: MessageType[],
+  strategyId?: number,
+  pair?: string,
+  jobId?: number,
+): Subscription {
+  if (types === undefined && strategyId === undefined && pair === undefined && jobId === undefined) return {};
   return prune({
-    types: without(s.types, type),
+    types: types === undefined || !s.types ? s.types : s.types.filter((t) => !types.includes(t)),
     strategy_ids: without(s.strategy_ids, strategyId),
     pairs: without(s.pairs, pair),
+    job_ids: without(s.job_ids, jobId),
   });
 }
 

@@ -7,6 +7,8 @@ import {
   type StrategyStatusChangedEvent,
   type SystemAlertEvent,
   type TaskProgressEvent,
+  type TrainingProgressEvent,
+  type TrainingStatusEvent,
 } from '../../common/events/event-map.js';
 import { wireTimestamp } from '../../common/http/envelope.js';
 import { timeframeMs } from '../../common/time/timeframe.js';
@@ -160,6 +162,30 @@ export class RealtimeBus implements OnModuleInit, OnModuleDestroy {
         error: e.error,
       },
       { ownerId: e.ownerId },
+    );
+  }
+
+  @OnEvent(Events.TrainingProgress)
+  onTrainingProgress(e: TrainingProgressEvent): Promise<void> {
+    return this.publish(
+      'training_progress',
+      {
+        job_id: e.jobId,
+        progress: e.progress,
+        current_epoch: e.currentEpoch,
+        total_epochs: e.totalEpochs,
+        metrics: e.metrics,
+      },
+      { ownerId: e.ownerId, jobId: e.jobId, ...(e.strategyId === null ? {} : { strategyId: e.strategyId }) },
+    );
+  }
+
+  @OnEvent(Events.TrainingStatus)
+  onTrainingStatus(e: TrainingStatusEvent): Promise<void> {
+    return this.publish(
+      'training_status',
+      { job_id: e.jobId, status: e.status, error: e.error },
+      { ownerId: e.ownerId, jobId: e.jobId, ...(e.strategyId === null ? {} : { strategyId: e.strategyId }) },
     );
   }
 }

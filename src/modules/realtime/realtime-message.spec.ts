@@ -20,6 +20,16 @@ const status = (ownerId: number, strategyId: number): RoutedMessage => ({
     timestamp: 't',
   },
 });
+const training = (ownerId: number, jobId: number): RoutedMessage => ({
+  ownerId,
+  strategyId: 1,
+  jobId,
+  message: {
+    type: 'training_progress',
+    data: { job_id: jobId, progress: 5, current_epoch: 1, total_epochs: 20, metrics: {} },
+    timestamp: 't',
+  },
+});
 const alert: RoutedMessage = {
   ownerId: null,
   message: {
@@ -43,6 +53,8 @@ describe('realtime routing', () => {
     { pairs: ['BTC/USDT'] },
     { types: ['strategy_status_update'] },
     { types: ['signal_update', 'system_alert'], strategy_ids: [1], pairs: ['ETH/USDT'] },
+    { job_ids: [4] },
+    { types: ['training_progress', 'training_status'], job_ids: [4, 5] },
   ];
   const messages = [
     signal(7, 1, 'BTC/USDT'),
@@ -50,6 +62,9 @@ describe('realtime routing', () => {
     signal(8, 1, 'BTC/USDT'),
     status(7, 1),
     status(7, 3),
+    training(7, 4),
+    training(7, 6),
+    training(8, 4),
     alert,
   ];
 
@@ -75,8 +90,16 @@ describe('realtime routing', () => {
     expect(wants(9, { types: ['signal_update'] }, alert)).toBe(false);
   });
 
-  it('a message goes to at most 8 rooms; an absurdly broad subscription is refused', () => {
-    expect(roomsOf(signal(7, 1, 'BTC/USDT'))).toHaveLength(8);
+  it('a training job’s messages reach its owner’s subscribers of that job (or of every job) only', () => {
+    expect(wants(7, { job_ids: [4] }, training(7, 4))).toBe(true);
+    expect(wants(7, { job_ids: [5] }, training(7, 4))).toBe(false);
+    expect(wants(7, {}, training(7, 4))).toBe(true);
+    expect(wants(7, { job_ids: [4] }, training(8, 4))).toBe(false);
+    expect(delivered(7, { job_ids: [4] }, training(8, 4))).toBe(false);
+  });
+
+  it('a message goes to at most 16 rooms; an absurdly broad subscription is refused', () => {
+    expect(roomsOf(signal(7, 1, 'BTC/USDT'))).toHaveLength(16);
     expect(() =>
       roomsFor(7, {
         strategy_ids: Array.from({ length: 100 }, (_, i) => i),

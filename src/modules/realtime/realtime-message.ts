@@ -8,6 +8,8 @@ export const MESSAGE_TYPES = [
   'strategy_status_update',
   'system_alert',
   'task_progress',
+  'training_progress',
+  'training_status',
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
@@ -38,11 +40,29 @@ export interface TaskProgressData {
   error: string | null;
 }
 
+/** A training job saved an epoch (seed: job_id, progress, current_epoch, metrics). */
+export interface TrainingProgressData {
+  job_id: number;
+  progress: number;
+  current_epoch: number;
+  total_epochs: number | null;
+  metrics: Record<string, unknown>;
+}
+
+/** A training job started, completed, failed or was cancelled. */
+export interface TrainingStatusData {
+  job_id: number;
+  status: string;
+  error: string | null;
+}
+
 export interface MessageData {
   signal_update: SignalUpdateData;
   strategy_status_update: StrategyStatusUpdateData;
   system_alert: SystemAlertData;
   task_progress: TaskProgressData;
+  training_progress: TrainingProgressData;
+  training_status: TrainingStatusData;
 }
 
 export interface WireMessage<T extends MessageType = MessageType> {
@@ -71,6 +91,8 @@ export interface RoutedMessage<T extends MessageType = MessageType> {
   ownerId: number | null;
   strategyId?: number;
   pair?: string;
+  /** A training job's messages: only to subscribers of that job (or of every job). */
+  jobId?: number;
 }
 
 /** What a client narrowed its stream to; an absent key means "everything". */
@@ -78,6 +100,8 @@ export interface Subscription {
   strategy_ids?: number[];
   pairs?: string[];
   types?: MessageType[];
+  /** Training jobs whose messages to receive. */
+  job_ids?: number[];
 }
 
 // Room dimensions: a value, '*' (subscribed to all), or '-' (events that carry no such value).
@@ -85,8 +109,8 @@ const ALL = '*';
 const NONE = '-';
 const MAX_ROOMS = 2000;
 
-function roomName(owner: string, s: string, p: string, t: string): string {
-  return `u:${owner}|s:${s}|p:${p}|t:${t}`;
+function roomName(owner: string, s: string, p: string, t: string, j: string): string {
+  return `u:${owner}|s:${s}|p:${p}|t:${t}|j:${j}`;
 }
 
 /**
@@ -97,21 +121,26 @@ export function roomsFor(userId: number, sub: Subscription): string[] {
   const s = sub.strategy_ids ? [...sub.strategy_ids.map(String), NONE] : [ALL];
   const p = sub.pairs ? [...sub.pairs, NONE] : [ALL];
   const t = sub.types ?? [ALL];
-  if (s.length * p.length * t.length > MAX_ROOMS) throw new RangeError('subscription too broad to route');
+  const j = sub.job_ids ? [...sub.job_ids.map(String), NONE] : [ALL];
+  if (s.length * p.length * t.length * j.length > MAX_ROOMS)
+    throw new RangeError('subscription too broad to route');
   const rooms: string[] = [];
   for (const owner of [String(userId), ALL])
-    for (const a of s) for (const b of p) for (const c of t) rooms.push(roomName(owner, a, b, c));
+    for (const a of s)
+      for (const b of p) for (const c of t) for (const d of j) rooms.push(roomName(owner, a, b, c, d));
   return rooms;
 }
 
-/** The rooms a message goes to: every combination of its own values and '*' (8 at most). */
+/** The rooms a message goes to: every combination of its own values and '*' (16 at most). */
 export function roomsOf(m: RoutedMessage): string[] {
   const owner = m.ownerId === null ? ALL : String(m.ownerId);
   const s = [ALL, m.strategyId === undefined ? NONE : String(m.strategyId)];
   const p = [ALL, m.pair ?? NONE];
   const t = [ALL, m.message.type];
+  const j = [ALL, m.jobId === undefined ? NONE : String(m.jobId)];
   const rooms: string[] = [];
-  for (const a of s) for (const b of p) for (const c of t) rooms.push(roomName(owner, a, b, c));
+  for (const a of s)
+    for (const b of p) for (const c of t) for (const d of j) rooms.push(roomName(owner, a, b, c, d));
   return rooms;
 }
 
@@ -122,5 +151,6 @@ export function wants(userId: number, sub: Subscription, m: RoutedMessage): bool
   if (sub.strategy_ids && m.strategyId !== undefined && !sub.strategy_ids.includes(m.strategyId))
     return false;
   if (sub.pairs && m.pair !== undefined && !sub.pairs.includes(m.pair)) return false;
+  if (sub.job_ids && m.jobId !== undefined && !sub.job_ids.includes(m.jobId)) return false;
   return true;
 }

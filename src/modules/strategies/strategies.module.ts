@@ -46,6 +46,8 @@ import { StrategyVersionsService } from './strategy-versions.service.js';
     StrategySignalStatsRegistry,
     StrategyRuntimeRegistry,
     StrategyLifecycleService,
+    // Training jobs write applied parameters as new versions through the one writer.
+    StrategyVersionWriter,
   ],
 })
 export class StrategiesModule {}

@@ -4,6 +4,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import type { JsonObject } from '../../../common/types/json.js';
 import { runCommand } from '../../../infra/process/run-command.js';
 import { redactSecrets } from '../bot/log-redaction.js';
+import { writeParamsFile } from '../strategy-params-file.js';
 
 export interface BacktestInput {
   bin: string;
@@ -13,6 +14,8 @@ export interface BacktestInput {
   strategyClass: string;
   /** The source of the strategy version to test. */
   source: string;
+  /** The version's `parameters` (hyperopt spaces → values): written as freqtrade's parameter file. */
+  parameters?: JsonObject | null;
   exchange: string;
   pairs: string[];
   timeframe: string;
@@ -64,32 +67,8 @@ export async function runBacktest(i: BacktestInput): Promise<BacktestOutput> {
   // backtesting refuses a user_data_dir that does not exist, and treats a missing results dir as a file stem.
   for (const d of [strategyDir, userDir, resultsDir]) await mkdir(d, { recursive: true, mode: 0o700 });
   await writeFile(path.join(strategyDir, `${i.strategyClass}.py`), i.source);
-  const config: JsonObject = {
-    strategy: i.strategyClass,
-    strategy_path: strategyDir,
-    user_data_dir: userDir,
-    datadir: i.datadir,
-    dataformat_ohlcv: i.dataFormat,
-    dry_run: true,
-    timeframe: i.timeframe,
-    stake_currency: i.stakeCurrency,
-    stake_amount: i.stakeAmount,
-    dry_run_wallet: i.startingBalance,
-    max_open_trades: i.maxOpenTrades,
-    entry_pricing: { price_side: 'same', use_order_book: false },
-    exit_pricing: { price_side: 'same', use_order_book: false },
-    exchange: {
-      name: i.exchange,
-      key: '',
-      secret: '',
-      pair_whitelist: i.pairs,
-      pair_blacklist: [],
-      only_from_ccxt: true,
-      ccxt_config: { options: { fetchMarkets: { types: ['spot'] } }, ...i.ccxtConfig },
-    },
-    pairlists: [{ method: 'StaticPairList' }],
-    internals: {},
-  };
+  await writeParamsFile(strategyDir, i.strategyClass, i.parameters ?? null);
+  const config = runConfig(i, strategyDir, userDir);
   const configFile = path.join(i.workdir, 'config.json');
   // May hold proxy credentials: only the owner reads it.
   await writeFile(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
@@ -148,8 +127,53 @@ export async function runBacktest(i: BacktestInput): Promise<BacktestOutput> {
   return { stats, freqtradeSeconds, resultFile: zipFile };
 }
 
+/** The data, market and wallet part of the config, as `freqtrade backtesting` and `hyperopt` read it. */
+export type RunConfigInput = Pick<
+  BacktestInput,
+  | 'strategyClass'
+  | 'exchange'
+  | 'pairs'
+  | 'timeframe'
+  | 'datadir'
+  | 'dataFormat'
+  | 'stakeCurrency'
+  | 'stakeAmount'
+  | 'startingBalance'
+  | 'maxOpenTrades'
+  | 'ccxtConfig'
+>;
+
+export function runConfig(i: RunConfigInput, strategyDir: string, userDir: string): JsonObject {
+  return {
+    strategy: i.strategyClass,
+    strategy_path: strategyDir,
+    user_data_dir: userDir,
+    datadir: i.datadir,
+    dataformat_ohlcv: i.dataFormat,
+    dry_run: true,
+    timeframe: i.timeframe,
+    stake_currency: i.stakeCurrency,
+    stake_amount: i.stakeAmount,
+    dry_run_wallet: i.startingBalance,
+    max_open_trades: i.maxOpenTrades,
+    entry_pricing: { price_side: 'same', use_order_book: false },
+    exit_pricing: { price_side: 'same', use_order_book: false },
+    exchange: {
+      name: i.exchange,
+      key: '',
+      secret: '',
+      pair_whitelist: i.pairs,
+      pair_blacklist: [],
+      only_from_ccxt: true,
+      ccxt_config: { options: { fetchMarkets: { types: ['spot'] } }, ...i.ccxtConfig },
+    },
+    pairlists: [{ method: 'StaticPairList' }],
+    internals: {},
+  };
+}
+
 /** freqtrade's ERROR/CRITICAL lines say why; else the last lines. */
-function reasonOf(tail: string[], code: number | null): string {
+export function reasonOf(tail: string[], code: number | null): string {
   const errors = tail
     .filter((l) => / - (ERROR|CRITICAL) - /.test(l))
     .map((l) => l.replace(/^.* - (ERROR|CRITICAL) - /, ''));

@@ -14,6 +14,7 @@ import { AppException } from '../../../common/errors/app.exception.js';
 import type { JsonObject } from '../../../common/types/json.js';
 import { runCommand } from '../../../infra/process/run-command.js';
 import { redactSecrets } from './log-redaction.js';
+import { writeParamsFile } from '../strategy-params-file.js';
 import type { StrategyRunSpec } from '../../strategies/strategy-runtime.port.js';
 
 export interface BotWorkdir {
@@ -57,6 +58,9 @@ export async function prepareWorkdir(
       reason: 'the strategy has neither a source nor a file',
     });
   }
+  // The version's parameters (e.g. applied from a training job) reach freqtrade as its parameter file.
+  const stem = spec.source !== null ? className : path.basename(spec.sourceFile!, '.py');
+  await writeParamsFile(w.strategyDir, className, spec.parameters, stem);
   if (!existsSync(path.join(w.userDataDir, 'strategies'))) {
     const r = await runCommand(bin, ['create-userdir', '--userdir', w.userDataDir], {
       env,

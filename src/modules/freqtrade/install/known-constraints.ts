@@ -5,6 +5,20 @@
  * release are constrained to these. Platform markers are dropped: BTC Watcher installs on
  * x86_64/aarch64 Linux and macOS, where the first pin of each pair applies.
  */
+/**
+ * freqtrade's `hyperopt` extra (scipy, scikit-learn, optuna, cmaes, filelock) is unpinned in the
+ * package metadata. These are the releases current when 2025.8 came out (checked on PyPI: cp311
+ * wheels exist; installed and run with the pins above): training jobs run `freqtrade hyperopt`,
+ * so every install carries them.
+ */
+const HYPEROPT_2025_08 = [
+  'scipy==1.16.1',
+  'scikit-learn==1.7.1',
+  'optuna==4.5.0',
+  'cmaes==0.12.0',
+  'filelock==3.19.1',
+] as const;
+
 export const KNOWN_CONSTRAINTS: Readonly<Record<string, readonly string[]>> = {
   '2025.8': [
     'numpy==2.3.2',
@@ -49,6 +63,7 @@ export const KNOWN_CONSTRAINTS: Readonly<Record<string, readonly string[]>> = {
     'janus==2.0.0',
     'ast-comments==1.2.3',
     'packaging==25.0',
+    ...HYPEROPT_2025_08,
   ],
   // requirements.txt at upstream commit 2119ac83a (the 2025.9 release merge, 2025-09-29).
   '2025.9': [
@@ -94,5 +109,6 @@ export const KNOWN_CONSTRAINTS: Readonly<Record<string, readonly string[]>> = {
     'janus==2.0.0',
     'ast-comments==1.2.3',
     'packaging==25.0',
+    ...HYPEROPT_2025_08,
   ],
 };

@@ -139,7 +139,8 @@ export async function installFreqtradeVenv(o: VenvInstallOptions): Promise<VenvI
     } else {
       report(null, `no tested pins known for ${o.version}: pip resolves the newest compatible dependencies`);
     }
-    args.push(`freqtrade==${o.version}`, ...(o.extraPackages ?? ['aiohttp-socks']));
+    // The hyperopt extra: training jobs run `freqtrade hyperopt` (scipy, optuna, … pinned above).
+    args.push(`freqtrade[hyperopt]==${o.version}`, ...(o.extraPackages ?? ['aiohttp-socks']));
     report(10, `pip ${args.join(' ')}`);
     const state = { collected: 0 };
     const pip = await runCommand(path.join(o.venvDir, 'bin', 'pip'), args, {

@@ -20,4 +20,12 @@ export class SubscriptionDto {
   @IsArray()
   @IsIn(MESSAGE_TYPES, { each: true })
   types?: MessageType[];
+
+  /** Training jobs to follow (training_progress, training_status). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  job_ids?: number[];
 }
