@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import DataLoader from 'dataloader';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { AppException } from '../../common/errors/app.exception.js';
 import type { ChannelTarget, ChannelType } from '../../infra/channels/channel.port.js';
 import { SecretBox } from '../../infra/crypto/secret-box.js';
@@ -27,6 +28,22 @@ export interface EffectiveRules {
 /** Channels and rules per user: validation, sealing and masking of secrets, and targets for sending. */
 @Injectable()
 export class NotificationChannelsService {
+  /**
+   * Every signal of an ingest batch asks for its owner's channels in the same turn of the event
+   * loop (the planner's listeners run from setImmediate): one query per batch instead of one per
+   * signal, which at ingest rates was the ingest's bottleneck. No cache across turns — a channel
+   * enabled now is seen by the next batch.
+   */
+  private readonly enabledLoader = new DataLoader<number, NotificationChannelEntity[]>(
+    async (ownerIds) => {
+      const rows = await this.db
+        .getRepository(NotificationChannelEntity)
+        .find({ where: { ownerId: In([...ownerIds]), enabled: true }, order: { id: 'ASC' } });
+      return ownerIds.map((id) => rows.filter((r) => r.ownerId === id));
+    },
+    { cache: false, batchScheduleFn: (run) => setImmediate(run) },
+  );
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly box: SecretBox,
@@ -138,11 +155,11 @@ export class NotificationChannelsService {
     return this.rulesResponse(ownerId);
   }
 
-  async enabledChannels(
-    ownerId: number,
-    manager: EntityManager = this.db.manager,
-  ): Promise<NotificationChannelEntity[]> {
-    return manager.getRepository(NotificationChannelEntity).find({ where: { ownerId, enabled: true } });
+  /** The owner's enabled channels; concurrent asks of one event-loop turn share one query. */
+  async enabledChannels(ownerId: number, manager?: EntityManager): Promise<NotificationChannelEntity[]> {
+    if (manager)
+      return manager.getRepository(NotificationChannelEntity).find({ where: { ownerId, enabled: true } });
+    return this.enabledLoader.load(ownerId);
   }
 
   async byType(ownerId: number, type: ChannelType): Promise<NotificationChannelEntity> {
