@@ -13,7 +13,18 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Cleanup, adminToken, fmt, header, out, runBench, startApp, tempDir } from './lib/common.mjs';
+import {
+  Cleanup,
+  api,
+  waitTask,
+  adminToken,
+  fmt,
+  header,
+  out,
+  runBench,
+  startApp,
+  tempDir,
+} from './lib/common.mjs';
 import { EXAMPLE_STRATEGIES, botEnv, freqtradeBin, median, startEmulator } from './lib/freqtrade.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
@@ -48,28 +59,6 @@ function yearCsv() {
   return rows.join('\n');
 }
 
-async function call(app, token, method, url, payload, headers = {}) {
-  const res = await app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: { authorization: `Bearer ${token}`, ...headers },
-    payload,
-  });
-  const body = res.json();
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-  return body.data;
-}
-
-async function waitTask(app, token, id, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await call(app, token, 'GET', `/tasks/${id}`);
-    if (['SUCCESS', 'FAILURE', 'REVOKED'].includes(t.status)) return t;
-    if (Date.now() > end) throw new Error(`task ${id} did not end within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 header('BTC Watcher evaluation overhead benchmark (real freqtrade backtest, 1 pair, 1 year of 5m)');
 const cleanup = new Cleanup({ deadlineMs: RUNS * 600_000 + 300_000 });
 await runBench(cleanup, async () => {
@@ -86,11 +75,11 @@ await runBench(cleanup, async () => {
   fd.append('file', new Blob([yearCsv()]), 'year.csv');
   const r = new Response(fd);
   const payload = Buffer.from(await r.arrayBuffer());
-  const up = await call(app, token, 'POST', '/data/upload', payload, {
+  const up = await api(app, token, 'POST', '/data/upload', payload, {
     'content-type': r.headers.get('content-type'),
   });
   const upTask = await waitTask(app, token, up.task_id, 300_000);
-  const dataset = await call(app, token, 'GET', `/data/datasets/${up.id}`);
+  const dataset = await api(app, token, 'GET', `/data/datasets/${up.id}`);
   out(
     `dataset: ${dataset.row_count} candles, ${(payload.length / 1e6).toFixed(1)} MB CSV, processed in ${fmt((Date.parse(upTask.completed_at) - Date.parse(upTask.started_at)) / 1000)} s`,
   );
@@ -100,7 +89,7 @@ await runBench(cleanup, async () => {
     path.join(EXAMPLE_STRATEGIES, 'EmaCrossStrength.py'),
     path.join(dataDir, 'strategies', 'EmaCrossStrength.py'),
   );
-  const strategy = await call(app, token, 'POST', '/strategies', {
+  const strategy = await api(app, token, 'POST', '/strategies', {
     name: 'ema-cross',
     config: {
       strategy_class: 'EmaCrossStrength',
@@ -113,7 +102,7 @@ await runBench(cleanup, async () => {
 
   const rows = [];
   for (let i = 0; i < RUNS; i++) {
-    const e = await call(app, token, 'POST', '/evaluations', {
+    const e = await api(app, token, 'POST', '/evaluations', {
       name: `bench ${i + 1}`,
       evaluation_type: 'backtest',
       strategy_id: strategy.id,
@@ -121,7 +110,7 @@ await runBench(cleanup, async () => {
       config: { initial_capital: 10_000, stake_amount: 1000, fee: 0.001 },
     });
     const task = await waitTask(app, token, e.task_id, 600_000);
-    const done = await call(app, token, 'GET', `/evaluations/${e.id}`);
+    const done = await api(app, token, 'GET', `/evaluations/${e.id}`);
     if (done.status !== 'completed')
       throw new Error(`evaluation ${e.id}: ${done.status} ${done.error_message}`);
     const totalS = (Date.parse(task.completed_at) - Date.parse(task.started_at)) / 1000;

@@ -16,7 +16,19 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Cleanup, ROOT, adminToken, fmt, header, out, runBench, startApp, tempDir } from './lib/common.mjs';
+import {
+  Cleanup,
+  api,
+  waitTask,
+  ROOT,
+  adminToken,
+  fmt,
+  header,
+  out,
+  runBench,
+  startApp,
+  tempDir,
+} from './lib/common.mjs';
 import { botEnv, freqtradeBin, median, startEmulator } from './lib/freqtrade.mjs';
 
 const { values } = parseArgs({
@@ -51,27 +63,6 @@ function candlesCsv() {
   return rows.join('\n');
 }
 
-async function call(app, token, method, url, payload, headers = {}) {
-  const res = await app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: { authorization: `Bearer ${token}`, ...headers },
-    payload,
-  });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-  return res.json().data;
-}
-
-async function waitTask(app, token, id, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await call(app, token, 'GET', `/tasks/${id}`);
-    if (['SUCCESS', 'FAILURE', 'REVOKED'].includes(t.status)) return t;
-    if (Date.now() > end) throw new Error(`task ${id} did not end within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 header(`BTC Watcher training benchmark (real freqtrade hyperopt, ${EPOCHS} epochs, fixture MeanRevert)`);
 const cleanup = new Cleanup({ deadlineMs: RUNS * 600_000 + 300_000 });
 await runBench(cleanup, async () => {
@@ -86,7 +77,7 @@ await runBench(cleanup, async () => {
   for (const [k, v] of Object.entries({ name: 'walk', pair: 'BTC/USDT', timeframe: '5m' })) fd.append(k, v);
   fd.append('file', new Blob([candlesCsv()]), 'walk.csv');
   const r = new Response(fd);
-  const up = await call(app, token, 'POST', '/data/upload', Buffer.from(await r.arrayBuffer()), {
+  const up = await api(app, token, 'POST', '/data/upload', Buffer.from(await r.arrayBuffer()), {
     'content-type': r.headers.get('content-type'),
   });
   await waitTask(app, token, up.task_id, 120_000);
@@ -96,7 +87,7 @@ await runBench(cleanup, async () => {
     path.join(ROOT, 'test', 'fixtures', 'strategies', 'MeanRevert.py'),
     path.join(dataDir, 'strategies', 'MeanRevert.py'),
   );
-  const strategy = await call(app, token, 'POST', '/strategies', {
+  const strategy = await api(app, token, 'POST', '/strategies', {
     name: 'mean-revert',
     config: {
       strategy_class: 'MeanRevert',
@@ -110,7 +101,7 @@ await runBench(cleanup, async () => {
   const rows = [];
   for (let i = 0; i < RUNS; i++) {
     const posted = performance.now();
-    const created = await call(app, token, 'POST', '/training/jobs', {
+    const created = await api(app, token, 'POST', '/training/jobs', {
       name: `bench ${i + 1}`,
       strategy_id: strategy.id,
       dataset_id: up.id,
@@ -126,9 +117,9 @@ await runBench(cleanup, async () => {
     });
     const postS = (performance.now() - posted) / 1000;
     const task = await waitTask(app, token, created.task_id, 600_000);
-    const job = await call(app, token, 'GET', `/training/jobs/${created.id}`);
+    const job = await api(app, token, 'GET', `/training/jobs/${created.id}`);
     if (job.status !== 'completed') throw new Error(`job ${job.id}: ${job.status} ${job.error_message}`);
-    const metrics = (await call(app, token, 'GET', `/training/jobs/${created.id}/metrics`)).metrics;
+    const metrics = (await api(app, token, 'GET', `/training/jobs/${created.id}/metrics`)).metrics;
     const perEpoch = median(metrics.slice(1).map((m) => m.metrics.duration_s));
     const totalS = (Date.parse(task.completed_at) - Date.parse(task.started_at)) / 1000;
     const ftS = job.freqtrade_seconds;

@@ -252,6 +252,28 @@ async function inject(app, opts) {
   return body;
 }
 
+/** One API call as `token`'s user; returns the envelope's `data`, throws on any non-2xx answer. */
+export async function api(app, token, method, url, payload, headers = {}) {
+  const body = await inject(app, {
+    method,
+    url: `/api/v1${url}`,
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    payload,
+  });
+  return body.data;
+}
+
+/** Polls GET /tasks/{id} until the task ends (SUCCESS, FAILURE or REVOKED); returns the task. */
+export async function waitTask(app, token, id, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await api(app, token, 'GET', `/tasks/${id}`);
+    if (['SUCCESS', 'FAILURE', 'REVOKED'].includes(t.status)) return t;
+    if (Date.now() > end) throw new Error(`task ${id} did not end within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The access token of the ADMIN_USERNAME administrator (created at boot). */
 export async function adminToken(app) {
   const body = await inject(app, {

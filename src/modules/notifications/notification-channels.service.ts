@@ -156,9 +156,7 @@ export class NotificationChannelsService {
   }
 
   /** The owner's enabled channels; concurrent asks of one event-loop turn share one query. */
-  async enabledChannels(ownerId: number, manager?: EntityManager): Promise<NotificationChannelEntity[]> {
-    if (manager)
-      return manager.getRepository(NotificationChannelEntity).find({ where: { ownerId, enabled: true } });
+  enabledChannels(ownerId: number): Promise<NotificationChannelEntity[]> {
     return this.enabledLoader.load(ownerId);
   }
 

@@ -5,13 +5,9 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
-  IsNumber,
   IsObject,
   IsOptional,
-  IsPositive,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -24,10 +20,10 @@ import {
   HYPEROPT_SPACES,
   type HyperoptSpace,
 } from '../../freqtrade/hyperopt/hyperopt-runner.js';
-import { PAIR_PATTERN, TIMEFRAMES } from '../../strategies/dto/strategy-config.dto.js';
+import { BacktestWindowDto } from '../../freqtrade/backtest/dto/backtest-window.dto.js';
 
 /** What to optimise, in freqtrade hyperopt's terms. */
-export class TrainingConfigDto {
+export class TrainingConfigDto extends BacktestWindowDto {
   /** freqtrade's parameter spaces; `default` = buy, sell, roi, stoploss. */
   @IsArray()
   @ArrayMinSize(1)
@@ -38,16 +34,6 @@ export class TrainingConfigDto {
   /** freqtrade's loss class, e.g. SharpeHyperOptLoss. */
   @IsIn(HYPEROPT_LOSSES)
   hyperopt_loss!: string;
-
-  /** First day (inclusive), e.g. `2025-01-01`; default: the dataset's first candle. */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  start_date?: string;
-
-  /** Last day (exclusive); default: the dataset's last candle. */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  end_date?: string;
 
   /** Epochs with fewer trades get freqtrade's maximal loss (default 1). */
   @IsOptional()
@@ -62,39 +48,6 @@ export class TrainingConfigDto {
   @Min(0)
   @Max(2 ** 31 - 1)
   random_state?: number;
-
-  @IsOptional()
-  @IsNumber()
-  @IsPositive()
-  @Max(1e12)
-  initial_capital?: number;
-
-  @IsOptional()
-  @IsNumber()
-  @IsPositive()
-  stake_amount?: number;
-
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(0.1)
-  fee?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  max_open_trades?: number;
-
-  /** Without dataset_id: the pair to download (default: the strategy's first pair). */
-  @IsOptional()
-  @Matches(PAIR_PATTERN, { message: 'pair must be a pair such as BTC/USDT' })
-  pair?: string;
-
-  /** Without dataset_id: the timeframe to download (default: the strategy's). */
-  @IsOptional()
-  @IsIn(TIMEFRAMES)
-  timeframe?: string;
 }
 
 export class CreateTrainingJobDto {
