@@ -112,8 +112,13 @@ await runBench(cleanup, async () => {
     }
 
     // Profile of the cached path without HTTP: the two service calls (cache port reads, candle
-    // mapping, indicator memo) and serialising their results, timed apart in this process.
-    const { ChartsService } = await dist('modules/charts/charts.service.js');
+    // mapping, response memo) and serialising their envelopes as the reply serializer does, timed
+    // apart in this process.
+    const [{ ChartsService }, { serializeReply }, { successEnvelope }] = await Promise.all([
+      dist('modules/charts/charts.service.js'),
+      dist('common/http/reply-serializer.js'),
+      dist('common/http/envelope.js'),
+    ]);
     const charts = app.get(ChartsService);
     const q = { exchange: 'binance', pair: 'BTC/USDT', timeframe: '1m', limit: 500 };
     const profile = { kline: [], indicators: [], serialise: [] };
@@ -125,8 +130,8 @@ await runBench(cleanup, async () => {
       const ind = await charts.indicators(1, { ...q, indicators: INDICATORS });
       profile.indicators.push(nowMs() - t0);
       t0 = nowMs();
-      JSON.stringify({ success: true, data: k });
-      JSON.stringify({ success: true, data: ind });
+      serializeReply(successEnvelope(k, 'bench'));
+      serializeReply(successEnvelope(ind, 'bench'));
       profile.serialise.push(nowMs() - t0);
     }
 
@@ -146,7 +151,7 @@ await runBench(cleanup, async () => {
     out(`  in-process profile of the cached pair (no HTTP, no auth):`);
     out(`    ${summary('ChartsService.kline', profile.kline)}`);
     out(`    ${summary('ChartsService.indicators', profile.indicators)}`);
-    out(`    ${summary('JSON.stringify of both results', profile.serialise)}`);
+    out(`    ${summary('serialising both envelopes', profile.serialise)}`);
     results.push({
       cache,
       p95: pct(sortNum(cached), 95),

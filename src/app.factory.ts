@@ -10,6 +10,7 @@ import type { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id.js';
+import { serializeReply } from './common/http/reply-serializer.js';
 import { createLogger, type AppLogger } from './common/logging/logger.js';
 import { NestPinoLogger } from './common/logging/nest-logger.js';
 import { RequestLogController } from './common/logging/request-log.controller.js';
@@ -78,6 +79,8 @@ export async function createApp(
   if (config.redis) app.useWebSocketAdapter(new RedisIoAdapter(app, config.redis));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Before any route exists: routes take the default serializer in force when they are added.
+  fastify.setReplySerializer(serializeReply);
   // Multipart only for dataset uploads: one file, streamed, capped at DATASET_MAX_BYTES (→ 413).
   await app.register(multipart as never, {
     limits: { fileSize: config.datasets.maxBytes, files: 1, fields: 10, fieldSize: 16 * 1024, parts: 12 },

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppException } from '../../common/errors/app.exception.js';
+import { isoTime } from '../../common/time/iso-time.js';
 import { timeframeMs } from '../../common/time/timeframe.js';
+import { JsonFragment } from '../../common/http/json-fragment.js';
 import { CLOCK, type Clock } from '../../infra/clock/clock.port.js';
 import type { Ohlcv } from '../../infra/exchange/market-data.js';
 import { RunningBotCandles } from '../freqtrade/running-bot-candles.service.js';
@@ -18,10 +20,30 @@ import { strategyColumns, windowOf } from './strategy-columns.js';
 
 // Data times carry milliseconds like every other resource's (/signals); only the envelope's own
 // `timestamp` is second-precision.
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
-/** Indicator results kept in-process for repeated requests (dashboards poll the same view). */
+/**
+ * Kept in-process for repeated requests (dashboards poll the same view): computed indicators, and
+ * whole exchange-served responses already serialised (the part of a cached request that cost most).
+ */
 const MEMO_SIZE = 256;
+const RESPONSE_MEMO_SIZE = 64;
+
+/** A bounded map that forgets its oldest entry first. */
+class Memo<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly size: number) {}
+
+  getOrMake(key: string, make: () => V): V {
+    let v = this.map.get(key);
+    if (v === undefined) {
+      v = make();
+      if (this.map.size >= this.size) this.map.delete(this.map.keys().next().value!);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+}
 
 /**
  * Identifies a candle series cheaply: closed candles never change, so the range, the count and the
@@ -35,7 +57,8 @@ function seriesKey(rows: Ohlcv[]): string {
 /** Klines, indicators on them, and the journal's signals as annotations: what a chart draws. */
 @Injectable()
 export class ChartsService {
-  private readonly memo = new Map<string, IndicatorsResponseDto['indicators']>();
+  private readonly memo = new Memo<IndicatorsResponseDto['indicators']>(MEMO_SIZE);
+  private readonly responses = new Memo<JsonFragment>(RESPONSE_MEMO_SIZE);
 
   constructor(
     private readonly candles: ChartCandles,
@@ -45,36 +68,45 @@ export class ChartsService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async kline(ownerId: number, q: KlineQueryDto): Promise<KlineResponseDto> {
+  async kline(ownerId: number, q: KlineQueryDto): Promise<JsonFragment<KlineResponseDto>> {
     const { rows, source } = await this.candles.klines(ownerId, q);
-    return {
-      exchange: q.exchange,
-      pair: q.pair,
-      timeframe: q.timeframe,
-      data: rows.map(([t, open, high, low, close, volume]) => ({
-        timestamp: iso(t),
-        open,
-        high,
-        low,
-        close,
-        volume,
-      })),
-      source,
-    };
+    const key = `k|${q.exchange}|${q.pair}|${q.timeframe}|${source}|${seriesKey(rows)}`;
+    return this.responses.getOrMake(key, () =>
+      JsonFragment.of<KlineResponseDto>({
+        exchange: q.exchange,
+        pair: q.pair,
+        timeframe: q.timeframe,
+        data: rows.map(([t, open, high, low, close, volume]) => ({
+          timestamp: iso(t),
+          open,
+          high,
+          low,
+          close,
+          volume,
+        })),
+        source,
+      }),
+    ) as JsonFragment<KlineResponseDto>;
   }
 
-  async indicators(ownerId: number, q: IndicatorsQueryDto): Promise<IndicatorsResponseDto> {
+  async indicators(
+    ownerId: number,
+    q: IndicatorsQueryDto,
+  ): Promise<IndicatorsResponseDto | JsonFragment<IndicatorsResponseDto>> {
     if (q.strategy_id !== undefined) return this.strategyIndicators(ownerId, q.strategy_id, q);
     const specs = parseIndicators(q.indicators ?? ''); // a bad list fails before any exchange call
     const { rows, source } = await this.candles.klines(ownerId, q);
-    return {
-      exchange: q.exchange,
-      pair: q.pair,
-      timeframe: q.timeframe,
-      timestamps: rows.map((r) => iso(r[0])),
-      source,
-      indicators: this.compute(q.exchange, q, specs, rows),
-    };
+    const key = `i|${q.exchange}|${q.pair}|${q.timeframe}|${source}|${specs.map((s) => s.key).join(',')}|${seriesKey(rows)}`;
+    return this.responses.getOrMake(key, () =>
+      JsonFragment.of<IndicatorsResponseDto>({
+        exchange: q.exchange,
+        pair: q.pair,
+        timeframe: q.timeframe,
+        timestamps: rows.map((r) => iso(r[0])),
+        source,
+        indicators: computeIndicators(rows, specs),
+      }),
+    ) as JsonFragment<IndicatorsResponseDto>;
   }
 
   /**
@@ -134,13 +166,7 @@ export class ChartsService {
     rows: Ohlcv[],
   ): IndicatorsResponseDto['indicators'] {
     const key = `${exchange}|${q.pair}|${q.timeframe}|${specs.map((s) => s.key).join(',')}|${seriesKey(rows)}`;
-    let indicators = this.memo.get(key);
-    if (!indicators) {
-      indicators = computeIndicators(rows, specs);
-      if (this.memo.size >= MEMO_SIZE) this.memo.delete(this.memo.keys().next().value!);
-      this.memo.set(key, indicators);
-    }
-    return indicators;
+    return this.memo.getOrMake(key, () => computeIndicators(rows, specs));
   }
 
   async chartSignals(ownerId: number, q: ChartSignalsQueryDto): Promise<ChartSignalsResponseDto> {
