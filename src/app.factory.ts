@@ -80,7 +80,8 @@ export async function createApp(
 
   const fastify = app.getHttpAdapter().getInstance();
   // Before any route exists: routes take the default serializer in force when they are added.
-  fastify.setReplySerializer(serializeReply);
+  // Fastify sends the Buffer it returns for a pre-serialised body as it is; its typing says string.
+  fastify.setReplySerializer(serializeReply as (payload: unknown) => string);
   // Multipart only for dataset uploads: one file, streamed, capped at DATASET_MAX_BYTES (→ 413).
   await app.register(multipart as never, {
     limits: { fileSize: config.datasets.maxBytes, files: 1, fields: 10, fieldSize: 16 * 1024, parts: 12 },
