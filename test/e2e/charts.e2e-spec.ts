@@ -127,7 +127,13 @@ describe.each(MODES)('charts (%s)', (mode) => {
         expect(await ttl(current)).toBeGreaterThan(0);
         expect(await ttl(current)).toBeLessThanOrEqual(10_000);
         expect(await ttl(current - 1)).toBeGreaterThan(9 * MIN);
-        await redis.del(`cache:mkt:kl:binance:BTC/USDT:1m:${current}`); // as if 10 s had passed
+        await redis.del(`cache:mkt:kl:binance:BTC/USDT:1m:${current}`);
+        // The instance that fetched the forming chunk keeps it in-process until its entry's TTL
+        // (on the app's clock), so it does not even read Redis for it meanwhile.
+        const held = body(await get(alice, 'kline?pair=BTC/USDT&timeframe=1m&limit=3')).data.data;
+        expect(held.at(-1).close).toBe(priceAt(formingOpen()));
+        expect(klineCalls()).toEqual([]);
+        clock.advance(11_000); // past the TTL: Redis has dropped the entry, the local copy expired
       } finally {
         redis.disconnect();
       }

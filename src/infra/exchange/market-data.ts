@@ -33,6 +33,8 @@ export const CLOSED_TTL_MS = 10 * 60_000;
 export const FORMING_TTL_MS = 10_000;
 /** Complete closed chunks kept decoded in-process (≈ 40 kB each). */
 const CLOSED_MEMO = 64;
+/** Forming chunks this instance fetched, kept decoded in-process until their cache entry expires. */
+const FORMING_MEMO = 64;
 
 /**
  * Klines for any exchange ccxt supports, through the proxy pool, cached through the cache port in
@@ -50,6 +52,12 @@ export class MarketData implements OnApplicationShutdown {
    * the cache port's round trip and the JSON decoding of 500 candles on every chart request.
    */
   private readonly closedMemo = new Map<string, Ohlcv[]>();
+  /**
+   * A forming chunk this instance fetched itself, until the time its cache entry expires: it is as
+   * fresh as the shared copy, and a chart poll then costs no cache round trip or decoding either.
+   * (One read back from the cache is not kept: its age is unknown.)
+   */
+  private readonly formingMemo = new Map<string, { rows: Ohlcv[]; until: number }>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -88,7 +96,7 @@ export class MarketData implements OnApplicationShutdown {
   /** One aligned chunk: from the cache, or from the exchange (one call shared by concurrent asks). */
   private async chunk(req: KlineRequest, tf: number, index: number, now: number): Promise<Ohlcv[]> {
     const key = `mkt:kl:${req.exchange}:${req.pair}:${req.timeframe}:${index}`;
-    const memo = this.closedMemo.get(key);
+    const memo = this.closedMemo.get(key) ?? this.freshForming(key, now);
     if (memo) {
       this.metrics.chartCacheLookup(true);
       return memo;
@@ -106,6 +114,7 @@ export class MarketData implements OnApplicationShutdown {
         const closed = (index + 1) * CHUNK * tf <= Math.floor(now / tf) * tf;
         await this.cache.set(key, rows, closed ? CLOSED_TTL_MS : FORMING_TTL_MS);
         this.memoIfComplete(key, rows, tf, index, now);
+        if (!closed) this.memoForming(key, rows, now + FORMING_TTL_MS);
         return rows;
       });
       this.inflight.set(key, pending);
@@ -124,6 +133,20 @@ export class MarketData implements OnApplicationShutdown {
     if (chunkEnd > Math.floor(now / tf) * tf || rows.at(-1)?.[0] !== chunkEnd - tf) return;
     if (this.closedMemo.size >= CLOSED_MEMO) this.closedMemo.delete(this.closedMemo.keys().next().value!);
     this.closedMemo.set(key, rows);
+  }
+
+  private freshForming(key: string, now: number): Ohlcv[] | undefined {
+    const e = this.formingMemo.get(key);
+    if (!e) return undefined;
+    if (e.until > now) return e.rows;
+    this.formingMemo.delete(key);
+    return undefined;
+  }
+
+  private memoForming(key: string, rows: Ohlcv[], until: number): void {
+    this.formingMemo.delete(key);
+    if (this.formingMemo.size >= FORMING_MEMO) this.formingMemo.delete(this.formingMemo.keys().next().value!);
+    this.formingMemo.set(key, { rows, until });
   }
 
   private async fetchChunk(req: KlineRequest, tf: number, index: number, now: number): Promise<Ohlcv[]> {
