@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 // Chart data over real HTTP: a `kline` + `indicators` request pair, cached and uncached, against the
-// Binance emulator (in a child process, so its work does not share the app's event loop).
+// Binance emulator. The app and the emulator each run in a child process of their own, as in
+// production, so neither the client's HTTP work nor the emulator's shares the app's event loop.
 //
 //   npm run build                    # REQUIRED first: this measures dist/, not src/
-//   node bench/charts.mjs            # BENCH_CHARTS_TIMED=200 BENCH_CHARTS_UNCACHED=40
+//   node bench/charts.mjs            # BENCH_CHARTS_TIMED=500 BENCH_CHARTS_UNCACHED=40 BENCH_CHARTS_WARMUP=300
 //
-// The app (from dist/, embedded database) listens on 127.0.0.1 with EXCHANGE_URL_OVERRIDES pointing
-// binance at the emulator, and is measured twice: with the in-process cache and with Redis as the
-// cache port. Each sample is one pair, timed end to end with fetch (keep-alive, one at a time):
+// The app (from dist/, embedded database, bench/lib/charts-app-child.mjs) listens on 127.0.0.1 with
+// EXCHANGE_URL_OVERRIDES pointing binance at the emulator, and is measured twice: with the
+// in-process cache and with Redis as the cache port. Each sample is one pair, timed end to end by
+// the client, one request at a time on a keep-alive connection, the body read whole:
 //   GET /api/v1/charts/kline?pair=BTC/USDT&timeframe=1m&limit=500
 //   GET /api/v1/charts/indicators?…same…&indicators=ma:20,ema:50,rsi:14,macd:12:26:9,boll:20:2,atr:14,vol_ma:20
-// cached:   the same pair repeated (20 warm-up, then BENCH_CHARTS_TIMED timed) — the candles come from
-//           the cache, indicators are computed on every request;
+// The client is undici's request() (what load generators such as autocannon use); the same pair
+// through fetch() is printed too, for scale: fetch adds its own client-side cost to each request.
+// cached:   the same pair repeated (after the warm-up, BENCH_CHARTS_TIMED timed) — the candles come from
+//           the cache and the response bodies from the app's serialised-response memo;
 // uncached: each sample asks for 500 candles ending further in the past, never asked before, so the
 //           kline request fetches its two 500-candle chunks from the emulator (ccxt, with its rate
 //           limiter on: binance allows one call per 50 ms, which the second chunk may wait for) and
@@ -19,11 +23,10 @@
 // Target: cached pair p95 ≤ 5 ms. Missing it does not fail the script.
 import { fork } from 'node:child_process';
 import os from 'node:os';
+import { Agent, request } from 'undici';
 import {
   Cleanup,
   REDIS_URL,
-  adminToken,
-  dist,
   fmt,
   header,
   newId,
@@ -33,35 +36,43 @@ import {
   redisPrefix,
   runBench,
   sortNum,
-  startApp,
   tempDir,
   verdict,
 } from './lib/common.mjs';
 
-const TIMED = Number(process.env.BENCH_CHARTS_TIMED || 200);
+const TIMED = Number(process.env.BENCH_CHARTS_TIMED || 500);
 const UNCACHED = Number(process.env.BENCH_CHARTS_UNCACHED || 40);
-const WARMUP = 20;
+// A server runs for days: V8 optimises its hot paths only after some thousands of calls, and a
+// figure taken in its first second says more about the JIT than about the code. The warm-up
+// (every request kind of the timed loop, BENCH_CHARTS_WARMUP rounds) reaches that steady state.
+const WARMUP = Number(process.env.BENCH_CHARTS_WARMUP || 300);
 const TARGET_CACHED_P95 = 5;
 const MIN = 60_000;
 const INDICATORS = 'ma:20,ema:50,rsi:14,macd:12:26:9,boll:20:2,atr:14,vol_ma:20';
 
-async function startEmulator(cleanup) {
-  const child = fork(
-    new URL('./lib/emulator-child.mjs', import.meta.url),
-    [JSON.stringify({ preset: 'walk', symbols: ['BTCUSDT', 'ETHUSDT'], seed: 1 })],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
+/** Forks a bench child, stopped at cleanup; resolves with its `ready` message. */
+function forkChild(cleanup, name, script, arg) {
+  const child = fork(new URL(script, import.meta.url), [JSON.stringify(arg)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  cleanup.add('emulator', async () => {
+  cleanup.add(name, async () => {
     if (child.exitCode !== null || child.signalCode !== null) return '';
     child.kill('SIGTERM');
     await exited;
-    return 'stopped the Binance emulator';
+    return `stopped the ${name}`;
   });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => (m?.type === 'ready' ? resolve(m.url) : reject(new Error('bad emulator'))));
-    child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before it was ready`)));
+  const ready = new Promise((resolve, reject) => {
+    child.once('message', (m) => (m?.type === 'ready' ? resolve(m) : reject(new Error(`bad ${name}`))));
+    child.once('exit', (code) => reject(new Error(`the ${name} exited (${code}) before it was ready`)));
   });
+  const ask = (type) =>
+    new Promise((resolve) => {
+      const on = (m) => m?.type === type && (child.off('message', on), resolve(m));
+      child.on('message', on);
+      child.send({ type });
+    });
+  return { child, ready, ask, exited };
 }
 
 const summary = (label, xs) => {
@@ -72,25 +83,38 @@ const summary = (label, xs) => {
 header('BTC Watcher charts benchmark (kline + indicators)');
 const cleanup = new Cleanup({ deadlineMs: 170_000 });
 await runBench(cleanup, async () => {
-  const emulator = await startEmulator(cleanup);
-  out(`\nBinance emulator at ${emulator}`);
+  const emulator = forkChild(cleanup, 'Binance emulator', './lib/emulator-child.mjs', {
+    preset: 'walk',
+    symbols: ['BTCUSDT', 'ETHUSDT'],
+    seed: 1,
+  });
+  const { url: emulatorUrl } = await emulator.ready;
+  out(`\nBinance emulator at ${emulatorUrl}`);
   const results = [];
   for (const cache of ['memory', 'redis']) {
-    const dataDir = tempDir(cleanup, 'btcw-bench-charts-');
-    const { app, url, close } = await startApp(cleanup, {
-      dataDir,
-      listen: true,
+    const server = forkChild(cleanup, 'app', './lib/charts-app-child.mjs', {
+      dataDir: tempDir(cleanup, 'btcw-bench-charts-'),
       redisKeyPrefix: cache === 'redis' ? redisPrefix(cleanup, newId()) : null,
-      env: { EXCHANGE_URL_OVERRIDES: JSON.stringify({ binance: emulator }) },
+      env: { EXCHANGE_URL_OVERRIDES: JSON.stringify({ binance: emulatorUrl }) },
+      timed: TIMED,
+      indicators: INDICATORS,
     });
-    const headers = { authorization: `Bearer ${await adminToken(app)}` };
-    const get = async (path) => {
+    const { url, token } = await server.ready;
+    const headers = { authorization: `Bearer ${token}` };
+    const dispatcher = new Agent({ connections: 1, pipelining: 1, keepAliveTimeout: 60_000 });
+    const viaRequest = async (path) => {
+      const res = await request(url + path, { headers, dispatcher });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${text.slice(0, 300)}`);
+      return text;
+    };
+    const viaFetch = async (path) => {
       const res = await fetch(url + path, { headers });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
       return text;
     };
-    const pair = async (query) => {
+    const pair = async (query, get = viaRequest) => {
       const t0 = nowMs();
       await get(`/api/v1/charts/kline?${query}`);
       await get(`/api/v1/charts/indicators?${query}&indicators=${INDICATORS}`);
@@ -99,41 +123,28 @@ await runBench(cleanup, async () => {
 
     const base = 'pair=BTC/USDT&timeframe=1m&limit=500';
     const first = await pair(base); // loads ccxt and the markets, fills the cache
-    for (let i = 0; i < WARMUP; i++) await pair(base);
+    for (let i = 0; i < WARMUP; i++) {
+      await pair(base);
+      await pair(base, viaFetch);
+      await viaRequest('/api/v1/auth/me');
+    }
     const cached = [];
+    const cachedFetch = [];
     const baseline = [];
     for (let i = 0; i < TIMED; i++) {
       cached.push(await pair(base));
+      cachedFetch.push(await pair(base, viaFetch));
       // For scale on a busy machine: two authenticated requests that do almost nothing.
       const t0 = nowMs();
-      await get('/api/v1/auth/me');
-      await get('/api/v1/auth/me');
+      await viaRequest('/api/v1/auth/me');
+      await viaRequest('/api/v1/auth/me');
       baseline.push(nowMs() - t0);
     }
 
-    // Profile of the cached path without HTTP: the two service calls (cache port reads, candle
-    // mapping, response memo) and serialising their envelopes as the reply serializer does, timed
-    // apart in this process.
-    const [{ ChartsService }, { serializeReply }, { successEnvelope }] = await Promise.all([
-      dist('modules/charts/charts.service.js'),
-      dist('common/http/reply-serializer.js'),
-      dist('common/http/envelope.js'),
-    ]);
-    const charts = app.get(ChartsService);
-    const q = { exchange: 'binance', pair: 'BTC/USDT', timeframe: '1m', limit: 500 };
-    const profile = { kline: [], indicators: [], serialise: [] };
-    for (let i = 0; i < TIMED; i++) {
-      let t0 = nowMs();
-      const k = await charts.kline(1, q);
-      profile.kline.push(nowMs() - t0);
-      t0 = nowMs();
-      const ind = await charts.indicators(1, { ...q, indicators: INDICATORS });
-      profile.indicators.push(nowMs() - t0);
-      t0 = nowMs();
-      serializeReply(successEnvelope(k, 'bench'));
-      serializeReply(successEnvelope(ind, 'bench'));
-      profile.serialise.push(nowMs() - t0);
-    }
+    // Profile of the cached path without HTTP, in the app's process: the two service calls (cache
+    // port reads, candle mapping, response memo) and serialising their envelopes as the reply
+    // serializer does.
+    const profile = await server.ask('profile');
 
     // Uncached: 500 candles ending k × 1000 minutes ago (k ≥ 2): two chunks nobody asked for.
     const now = Date.now();
@@ -142,10 +153,13 @@ await runBench(cleanup, async () => {
       const end = new Date(Math.floor((now - k * 1000 * MIN) / MIN) * MIN).toISOString();
       uncached.push(await pair(`pair=ETH/USDT&timeframe=1m&limit=500&end_time=${end}`));
     }
-    await close();
+    await dispatcher.close();
+    server.child.send({ type: 'close' });
+    await server.exited;
     out(`\ncache port: ${cache === 'redis' ? `Redis (${REDIS_URL})` : 'in-process'}`);
     out(`  first pair (loads ccxt + markets)   ${fmt(first)} ms`);
     out(`  ${summary('cached pair (kline + indicators)', cached)}`);
+    out(`  ${summary('same, through fetch()', cachedFetch)}`);
     out(`  ${summary('baseline pair (2 × GET /auth/me)', baseline)}`);
     out(`  ${summary('uncached pair (2 exchange calls)', uncached)}`);
     out(`  in-process profile of the cached pair (no HTTP, no auth):`);
@@ -155,6 +169,7 @@ await runBench(cleanup, async () => {
     results.push({
       cache,
       p95: pct(sortNum(cached), 95),
+      fetchP95: pct(sortNum(cachedFetch), 95),
       baselineP95: pct(sortNum(baseline), 95),
       uncachedP95: pct(sortNum(uncached), 95),
     });
@@ -168,6 +183,6 @@ await runBench(cleanup, async () => {
   for (const r of results)
     out(
       `${r.cache.padEnd(7)} cached pair p95 ${fmt(r.p95)} ms (target ≤ ${TARGET_CACHED_P95} ms: ${verdict(r.p95, TARGET_CACHED_P95)}; ` +
-        `baseline pair p95 ${fmt(r.baselineP95)} ms); uncached pair p95 ${fmt(r.uncachedP95)} ms`,
+        `through fetch ${fmt(r.fetchP95)} ms; baseline pair p95 ${fmt(r.baselineP95)} ms); uncached pair p95 ${fmt(r.uncachedP95)} ms`,
     );
 });
