@@ -89,7 +89,9 @@ export class MarketData implements OnApplicationShutdown {
     const chunks = await Promise.all(
       Array.from({ length: last - first + 1 }, (_, i) => this.chunk(req, tf, first + i, now)),
     );
-    const rows = chunks.flat().filter((r) => r[0] >= start && r[0] <= to);
+    // A plain loop: Array#flat + filter over 1,000 candles was a tenth of a cached chart request.
+    const rows: Ohlcv[] = [];
+    for (const chunk of chunks) for (const r of chunk) if (r[0] >= start && r[0] <= to) rows.push(r);
     return req.start !== undefined ? rows.slice(0, req.limit) : rows.slice(-req.limit);
   }
 
