@@ -120,6 +120,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
 
   /** Claims and sends until nothing is due. Resolves when done (tests and the benchmark await it). */
   async drain(): Promise<void> {
+    if (!(await this.lease.anyDue())) return;
     for (;;) {
       if (this.stopped) return;
       const rows = await this.claim(BATCH);
