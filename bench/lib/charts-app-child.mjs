@@ -3,13 +3,22 @@
 // argv[2] is a JSON { dataDir, redisKeyPrefix, env, timed, indicators }.
 // IPC: sends { type: 'ready', url, token }; answers { type: 'profile' } with { type: 'profile',
 // kline, indicators, serialise } (ms per call of the cached pair's service calls and of serialising
-// their envelopes, timed in this process without HTTP); { type: 'close' } closes the app and exits.
+// their envelopes, timed in this process without HTTP); { type: 'server-times' } with the handling
+// time (ms from the request event to the response flushed to the socket) of every /charts request
+// since the last such message; { type: 'close' } closes the app and exits.
 import { Cleanup, adminToken, dist, nowMs, startApp } from './common.mjs';
 
 const { dataDir, redisKeyPrefix, env, timed, indicators } = JSON.parse(process.argv[2]);
 const cleanup = new Cleanup();
 const { app, url } = await startApp(cleanup, { dataDir, listen: true, redisKeyPrefix, env });
 const token = await adminToken(app);
+
+let serverTimes = [];
+app.getHttpServer().prependListener('request', (req, res) => {
+  if (!req.url.startsWith('/api/v1/charts/')) return;
+  const t0 = nowMs();
+  res.once('finish', () => serverTimes.push(nowMs() - t0));
+});
 
 async function profile() {
   const [{ ChartsService }, { serializeReply }, { successEnvelope }] = await Promise.all([
@@ -37,6 +46,10 @@ async function profile() {
 
 process.on('message', async (m) => {
   if (m?.type === 'profile') process.send({ type: 'profile', ...(await profile()) });
+  if (m?.type === 'server-times') {
+    process.send({ type: 'server-times', times: serverTimes });
+    serverTimes = [];
+  }
   if (m?.type === 'close') {
     await cleanup.run();
     process.exit(0);
