@@ -18,10 +18,6 @@ import type {
 import { computeIndicators, parseIndicators, type IndicatorSpec } from './indicators.js';
 import { strategyColumns, windowOf } from './strategy-columns.js';
 
-// Data times carry milliseconds like every other resource's (/signals); only the envelope's own
-// `timestamp` is second-precision.
-const iso = isoTime;
-
 /**
  * Kept in-process for repeated requests (dashboards poll the same view): computed indicators, and
  * whole exchange-served responses already serialised (the part of a cached request that cost most).
@@ -54,7 +50,11 @@ function seriesKey(rows: Ohlcv[]): string {
   return last ? `${rows.length}|${rows[0]![0]}|${last.join(',')}` : '0';
 }
 
-/** Klines, indicators on them, and the journal's signals as annotations: what a chart draws. */
+/**
+ * Klines, indicators on them, and the journal's signals as annotations: what a chart draws. Data
+ * times carry milliseconds like every other resource's (/signals); only the envelope's own
+ * `timestamp` is second-precision.
+ */
 @Injectable()
 export class ChartsService {
   private readonly memo = new Memo<IndicatorsResponseDto['indicators']>(MEMO_SIZE);
@@ -77,7 +77,7 @@ export class ChartsService {
         pair: q.pair,
         timeframe: q.timeframe,
         data: rows.map(([t, open, high, low, close, volume]) => ({
-          timestamp: iso(t),
+          timestamp: isoTime(t),
           open,
           high,
           low,
@@ -102,7 +102,7 @@ export class ChartsService {
         exchange: q.exchange,
         pair: q.pair,
         timeframe: q.timeframe,
-        timestamps: rows.map((r) => iso(r[0])),
+        timestamps: rows.map((r) => isoTime(r[0])),
         source,
         indicators: computeIndicators(rows, specs),
       }),
@@ -151,7 +151,7 @@ export class ChartsService {
       exchange: bot.exchange,
       pair: q.pair,
       timeframe: q.timeframe,
-      timestamps: window.map((r) => iso(r.date as number)),
+      timestamps: window.map((r) => isoTime(r.date as number)),
       source: 'bot',
       // A strategy that rewrote OHLCV with non-numbers leaves nothing to compute standard ones on.
       indicators: specs.length && usable ? this.compute(bot.exchange, q, specs, candles) : {},
@@ -188,7 +188,7 @@ export class ChartsService {
       timeframe: q.timeframe,
       signals: rows.map((s) => ({
         id: s.id,
-        timestamp: iso(new Date(s.timestamp).getTime()),
+        timestamp: isoTime(new Date(s.timestamp).getTime()),
         price: s.price,
         signal_type: s.signal_type,
         kind: s.kind,
