@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { BoundedMap } from '../../common/bounded-map.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { timeframeMs } from '../../common/time/timeframe.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -51,13 +52,13 @@ export class MarketData implements OnApplicationShutdown {
    * A chunk whose candles have all closed never changes: once complete it is kept here, sparing
    * the cache port's round trip and the JSON decoding of 500 candles on every chart request.
    */
-  private readonly closedMemo = new Map<string, Ohlcv[]>();
+  private readonly closedMemo = new BoundedMap<string, Ohlcv[]>(CLOSED_MEMO);
   /**
    * A forming chunk this instance fetched itself, until the time its cache entry expires: it is as
    * fresh as the shared copy, and a chart poll then costs no cache round trip or decoding either.
    * (One read back from the cache is not kept: its age is unknown.)
    */
-  private readonly formingMemo = new Map<string, { rows: Ohlcv[]; until: number }>();
+  private readonly formingMemo = new BoundedMap<string, { rows: Ohlcv[]; until: number }>(FORMING_MEMO);
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -116,7 +117,7 @@ export class MarketData implements OnApplicationShutdown {
         const closed = (index + 1) * CHUNK * tf <= Math.floor(now / tf) * tf;
         await this.cache.set(key, rows, closed ? CLOSED_TTL_MS : FORMING_TTL_MS);
         this.memoIfComplete(key, rows, tf, index, now);
-        if (!closed) this.memoForming(key, rows, now + FORMING_TTL_MS);
+        if (!closed) this.formingMemo.set(key, { rows, until: now + FORMING_TTL_MS });
         return rows;
       });
       this.inflight.set(key, pending);
@@ -133,7 +134,6 @@ export class MarketData implements OnApplicationShutdown {
   private memoIfComplete(key: string, rows: Ohlcv[], tf: number, index: number, now: number): void {
     const chunkEnd = (index + 1) * CHUNK * tf;
     if (chunkEnd > Math.floor(now / tf) * tf || rows.at(-1)?.[0] !== chunkEnd - tf) return;
-    if (this.closedMemo.size >= CLOSED_MEMO) this.closedMemo.delete(this.closedMemo.keys().next().value!);
     this.closedMemo.set(key, rows);
   }
 
@@ -143,12 +143,6 @@ export class MarketData implements OnApplicationShutdown {
     if (e.until > now) return e.rows;
     this.formingMemo.delete(key);
     return undefined;
-  }
-
-  private memoForming(key: string, rows: Ohlcv[], until: number): void {
-    this.formingMemo.delete(key);
-    if (this.formingMemo.size >= FORMING_MEMO) this.formingMemo.delete(this.formingMemo.keys().next().value!);
-    this.formingMemo.set(key, { rows, until });
   }
 
   private async fetchChunk(req: KlineRequest, tf: number, index: number, now: number): Promise<Ohlcv[]> {

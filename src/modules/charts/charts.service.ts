@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { BoundedMap } from '../../common/bounded-map.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { isoTime } from '../../common/time/iso-time.js';
 import { timeframeMs } from '../../common/time/timeframe.js';
@@ -25,22 +26,6 @@ import { strategyColumns, windowOf } from './strategy-columns.js';
 const MEMO_SIZE = 256;
 const RESPONSE_MEMO_SIZE = 64;
 
-/** A bounded map that forgets its oldest entry first. */
-class Memo<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly size: number) {}
-
-  getOrMake(key: string, make: () => V): V {
-    let v = this.map.get(key);
-    if (v === undefined) {
-      v = make();
-      if (this.map.size >= this.size) this.map.delete(this.map.keys().next().value!);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-}
-
 /**
  * Identifies a candle series cheaply: closed candles never change, so the range, the count and the
  * last (possibly forming) candle's values tell two series apart.
@@ -57,8 +42,8 @@ function seriesKey(rows: Ohlcv[]): string {
  */
 @Injectable()
 export class ChartsService {
-  private readonly memo = new Memo<IndicatorsResponseDto['indicators']>(MEMO_SIZE);
-  private readonly responses = new Memo<JsonFragment>(RESPONSE_MEMO_SIZE);
+  private readonly memo = new BoundedMap<string, IndicatorsResponseDto['indicators']>(MEMO_SIZE);
+  private readonly responses = new BoundedMap<string, JsonFragment>(RESPONSE_MEMO_SIZE);
 
   constructor(
     private readonly candles: ChartCandles,
