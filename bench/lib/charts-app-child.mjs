@@ -5,7 +5,9 @@
 // kline, indicators, serialise } (ms per call of the cached pair's service calls and of serialising
 // their envelopes, timed in this process without HTTP); { type: 'server-times' } with the handling
 // time (ms from the request event to the response flushed to the socket) of every /charts request
-// since the last such message; { type: 'close' } closes the app and exits.
+// since the last such message, with the collector's pauses (ms) over the same span;
+// { type: 'close' } closes the app and exits.
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Cleanup, adminToken, dist, nowMs, startApp } from './common.mjs';
 
 const { dataDir, redisKeyPrefix, env, timed, indicators } = JSON.parse(process.argv[2]);
@@ -19,6 +21,11 @@ app.getHttpServer().prependListener('request', (req, res) => {
   const t0 = nowMs();
   res.once('finish', () => serverTimes.push(nowMs() - t0));
 });
+// The collector's pauses in this process over the same span, to tell its share of the tails.
+let gcPauses = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push(e.duration);
+}).observe({ entryTypes: ['gc'] });
 
 async function profile() {
   const [{ ChartsService }, { serializeReply }, { successEnvelope }] = await Promise.all([
@@ -47,8 +54,10 @@ async function profile() {
 process.on('message', async (m) => {
   if (m?.type === 'profile') process.send({ type: 'profile', ...(await profile()) });
   if (m?.type === 'server-times') {
-    process.send({ type: 'server-times', times: serverTimes });
+    await new Promise((resolve) => setImmediate(resolve)); // gc entries arrive asynchronously
+    process.send({ type: 'server-times', times: serverTimes, gcPauses });
     serverTimes = [];
+    gcPauses = [];
   }
   if (m?.type === 'close') {
     await cleanup.run();
