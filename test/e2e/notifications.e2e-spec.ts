@@ -9,6 +9,7 @@ import { CLOCK, type Clock } from '../../src/infra/clock/clock.port.js';
 import { Metrics } from '../../src/infra/metrics/metrics.js';
 import { NotificationDispatcher } from '../../src/modules/notifications/notification-dispatcher.service.js';
 import { NotificationPlanner } from '../../src/modules/notifications/notification-planner.service.js';
+import { OutboxLease } from '../../src/modules/notifications/outbox-lease.js';
 import { testContent } from '../../src/modules/notifications/templates.js';
 import type { SignalCandidate } from '../../src/modules/signals/signal-candidate.js';
 import { SignalsService } from '../../src/modules/signals/signals.service.js';
@@ -494,6 +495,41 @@ describe.each(MODES)('notifications (%s)', (mode) => {
     expect(dispatcher.counters.reclaimed).toBe(reclaimed + 1);
     expect(em.webhook.duplicates).toBeGreaterThanOrEqual(1);
     expect([...em.webhook.deliveries.keys()].filter((k) => k === id)).toHaveLength(1);
+  });
+
+  it("the dispatcher's idle probe finds nothing in a retry not yet due or a lease still held", async () => {
+    const hook = webhookChannel();
+    const { user } = await newUser([hook]);
+    const db = t.app.get(DataSource);
+    const [{ id: channelId }] = (await db.query(`SELECT id FROM notification_channels WHERE owner_id = $1`, [
+      user.id,
+    ])) as [{ id: number }];
+    const now = clock.now();
+    const content = JSON.stringify(testContent('probe', 'en-US', new Date(now).toISOString()));
+    const ids = [crypto.randomUUID(), crypto.randomUUID()];
+    await db.query(
+      `INSERT INTO notifications (id, created_at, owner_id, channel, channel_id, kind, priority, status, attempts, lease_until, next_attempt_at, content)
+       VALUES ($1, $3, $4, 'webhook', $5, 'test', 'P0', 'pending', 1, NULL, $6, $7),
+              ($2, $3, $4, 'webhook', $5, 'test', 'P0', 'sending', 1, $6, $3, $7)`,
+      [ids[0], ids[1], new Date(now), user.id, channelId, new Date(now + HOUR), content],
+    );
+    try {
+      // Earlier tests' rows settle within moments; these two must not keep the probe saying yes.
+      // (Its yes is what every delivery in this file waits on.)
+      const lease = t.app.get(OutboxLease);
+      await waitFor('nothing due', async () => !(await lease.anyDue()));
+      // and the dispatcher left them alone
+      const rows = (await db.query(
+        `SELECT status, attempts FROM notifications WHERE id = ANY($1::uuid[]) ORDER BY status`,
+        [ids],
+      )) as unknown[];
+      expect(rows).toEqual([
+        { status: 'pending', attempts: 1 },
+        { status: 'sending', attempts: 1 },
+      ]);
+    } finally {
+      await db.query(`DELETE FROM notifications WHERE id = ANY($1::uuid[])`, [ids]);
+    }
   });
 
   it('test sends through DingTalk, WeCom, Tencent SMS (per-number failures) and email', async () => {
