@@ -35,6 +35,11 @@ function seriesKey(rows: Ohlcv[]): string {
   return last ? `${rows.length}|${rows[0]![0]}|${last.join(',')}` : '0';
 }
 
+/** What a chart view is drawn from: the market, the indicators asked for, and its candle series. */
+function viewKey(exchange: string, q: KlineQueryDto, rows: Ohlcv[], specs: IndicatorSpec[] = []): string {
+  return `${exchange}|${q.pair}|${q.timeframe}|${specs.map((s) => s.key).join(',')}|${seriesKey(rows)}`;
+}
+
 /**
  * Klines, indicators on them, and the journal's signals as annotations: what a chart draws. Data
  * times carry milliseconds like every other resource's (/signals); only the envelope's own
@@ -55,7 +60,7 @@ export class ChartsService {
 
   async kline(ownerId: number, q: KlineQueryDto): Promise<JsonFragment<KlineResponseDto>> {
     const { rows, source } = await this.candles.klines(ownerId, q);
-    const key = `k|${q.exchange}|${q.pair}|${q.timeframe}|${source}|${seriesKey(rows)}`;
+    const key = `k|${source}|${viewKey(q.exchange, q, rows)}`;
     return this.responses.getOrMake(key, () =>
       JsonFragment.of<KlineResponseDto>({
         exchange: q.exchange,
@@ -81,7 +86,7 @@ export class ChartsService {
     if (q.strategy_id !== undefined) return this.strategyIndicators(ownerId, q.strategy_id, q);
     const specs = parseIndicators(q.indicators ?? ''); // a bad list fails before any exchange call
     const { rows, source } = await this.candles.klines(ownerId, q);
-    const key = `i|${q.exchange}|${q.pair}|${q.timeframe}|${source}|${specs.map((s) => s.key).join(',')}|${seriesKey(rows)}`;
+    const key = `i|${source}|${viewKey(q.exchange, q, rows, specs)}`;
     return this.responses.getOrMake(key, () =>
       JsonFragment.of<IndicatorsResponseDto>({
         exchange: q.exchange,
@@ -150,8 +155,7 @@ export class ChartsService {
     specs: IndicatorSpec[],
     rows: Ohlcv[],
   ): IndicatorsResponseDto['indicators'] {
-    const key = `${exchange}|${q.pair}|${q.timeframe}|${specs.map((s) => s.key).join(',')}|${seriesKey(rows)}`;
-    return this.memo.getOrMake(key, () => computeIndicators(rows, specs));
+    return this.memo.getOrMake(viewKey(exchange, q, rows, specs), () => computeIndicators(rows, specs));
   }
 
   async chartSignals(ownerId: number, q: ChartSignalsQueryDto): Promise<ChartSignalsResponseDto> {
